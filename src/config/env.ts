@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** Thrown when the environment cannot describe a working service; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const hex64 = optionalString.refine((v) => v === undefined || /^[0-9a-f]{64}$/i.test(v), {
+  message: 'must be the SHA-256 hex digest of the key: exactly 64 hexadecimal characters',
+});
+
+const secret = optionalString.refine((v) => v === undefined || v.length >= 16, {
+  message: 'must be at least 16 characters; leave it unset to have one generated on first start',
+});
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DOCKHAND_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  PUBLIC_BASE_URL: url(['http:', 'https:']),
+  DASHBOARD_TOKEN: secret,
+  SERVICE_KEY: secret,
+  SERVICE_KEY_HASH: hex64,
+  SMTP_URL: optionalString.refine((v) => v === undefined || /^(smtps?:\/\/|ses:)/.test(v), {
+    message: 'must start with smtp://, smtps:// or ses:',
+  }),
+  MAIL_FROM: z.string().min(3).default('Dockhand <dockhand@localhost>'),
+  STORAGE_URL: url(['s3:']),
+  S3_ENDPOINT: url(['http:', 'https:']),
+  CDN: optionalString.refine((v) => v === undefined || /^cloudfront:[A-Z0-9]+$/.test(v), {
+    message: 'must be cloudfront:DISTRIBUTION_ID (upper-case letters and digits)',
+  }),
+  CALENDAR_URL: url(['http:', 'https:']),
+  CREW_URL: url(['http:', 'https:']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  publicBaseUrl: string;
+  dashboardToken: string | undefined;
+  serviceKey: string | undefined;
+  serviceKeyHash: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  storageUrl: string | undefined;
+  s3Endpoint: string | undefined;
+  cdn: string | undefined;
+  calendarUrl: string | undefined;
+  crewUrl: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+/** Parses the environment once; the first bad variable stops start-up with its name. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const e = result.data;
+  if (e.SERVICE_KEY && e.SERVICE_KEY_HASH) {
+    throw new ConfigError('SERVICE_KEY_HASH', 'set either SERVICE_KEY or SERVICE_KEY_HASH, not both');
+  }
+  const port = e.PORT;
+  return {
+    port,
+    host: e.HOST,
+    dataDir: e.DOCKHAND_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    dashboardToken: e.DASHBOARD_TOKEN,
+    serviceKey: e.SERVICE_KEY,
+    serviceKeyHash: e.SERVICE_KEY_HASH?.toLowerCase(),
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    storageUrl: e.STORAGE_URL,
+    s3Endpoint: e.S3_ENDPOINT,
+    cdn: e.CDN,
+    calendarUrl: e.CALENDAR_URL?.replace(/\/+$/, ''),
+    crewUrl: e.CREW_URL?.replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Row types for every table. Portable across SQLite and PostgreSQL on purpose: ids and timestamps
+ * are text (ISO 8601 UTC, so they sort as strings), money is integer cents, JSON is text.
+ */
+export interface AuditTable {
+  id: string;
+  at: string;
+  actor: string;
+  entity: string;
+  entity_id: string;
+  action: string;
+  data: string | null;
+}
+
+export interface IdempotencyTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_at: string;
+}
+
+export interface CalendarEntryTable {
+  id: string;
+  event_type: string;
+  date: string;
+  start_time: string | null;
+  timezone: string | null;
+  duration_hours: number;
+  location: string;
+  guest_name: string;
+  boat: string | null;
+  booking_ref: string | null;
+  notes: string | null;
+  crew_assignments: string;
+  crew_cost_cents: number;
+  status: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CrewMemberTable {
+  id: string;
+  name: string;
+  email: string;
+  roles: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CrewEventTable {
+  id: string;
+  event_name: string;
+  starts_at: string;
+  timezone: string;
+  duration_hours: number;
+  location: string;
+  captain_id: string;
+  notes: string | null;
+  guest_page_url: string | null;
+  booking_ref: string | null;
+  status: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CrewEventMemberTable {
+  event_id: string;
+  crew_id: string;
+  role: string;
+  hourly_rate_cents: number | null;
+  status: string;
+  token_hash: string;
+  token_expires_at: string;
+  responded_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SitePageTable {
+  slug: string;
+  booking_ref: string;
+  status: string;
+  content: string;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  dedupe_key: string;
+  message_id: string;
+  kind: string;
+  ref_type: string | null;
+  ref_id: string | null;
+  to_address: string;
+  to_name: string | null;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: string;
+  lease_until: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface BookingTable {
+  id: string;
+  source: string;
+  external_id: string;
+  idempotency_key: string | null;
+  data: string;
+  status: string;
+  version: number;
+  attempts: number;
+  last_error: string | null;
+  next_run_at: string | null;
+  lease_until: string | null;
+  lease_owner: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BookingStepTable {
+  booking_id: string;
+  step: string;
+  status: string;
+  version: number;
+  result: string | null;
+  attempts: number;
+  last_error: string | null;
+  updated_at: string;
+}
+
+export interface BookingAttemptTable {
+  id: string;
+  booking_id: string;
+  step: string;
+  started_at: string;
+  ended_at: string | null;
+  outcome: string;
+  error: string | null;
+}
+
+export interface Database {
+  audit_log: AuditTable;
+  idempotency_keys: IdempotencyTable;
+  calendar_entries: CalendarEntryTable;
+  crew_members: CrewMemberTable;
+  crew_events: CrewEventTable;
+  crew_event_members: CrewEventMemberTable;
+  site_pages: SitePageTable;
+  outbox: OutboxTable;
+  bookings: BookingTable;
+  booking_steps: BookingStepTable;
+  booking_attempts: BookingAttemptTable;
+}

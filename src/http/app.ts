@@ -1,0 +1,61 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Logger } from 'pino';
+import { AppError } from './errors.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** One Fastify instance with Dockhand's error shape; services register their routes on it. */
+export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    disableRequestLogging: true,
+    trustProxy: true,
+  });
+  await app.register(formbody);
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof AppError) {
+      return reply.status(error.statusCode).send({ error: error.code, message: error.message, details: error.details });
+    }
+    const fastifyError = error as { code?: string; statusCode?: number; message: string };
+    switch (fastifyError.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.status(413).send({
+          error: 'body_too_large',
+          message: `The request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB. Send one booking per request.`,
+          details: [],
+        });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.status(415).send({
+          error: 'unsupported_media_type',
+          message: 'Send the body as JSON with "Content-Type: application/json".',
+          details: [],
+        });
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return reply.status(400).send({ error: 'empty_body', message: 'The request body is empty; send a JSON object.', details: [] });
+    }
+    if (fastifyError.statusCode === 400 || error instanceof SyntaxError) {
+      return reply.status(400).send({
+        error: 'malformed_json',
+        message: `The request body is not valid JSON: ${fastifyError.message}. Check quotes, commas and brackets.`,
+        details: [],
+      });
+    }
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return reply.status(fastifyError.statusCode).send({ error: 'bad_request', message: fastifyError.message, details: [] });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send({
+      error: 'internal_error',
+      message: 'Something went wrong on our side; it has been logged. Try again, and if it persists, check the server log.',
+      details: [],
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.`, details: [] }),
+  );
+  return app;
+}

@@ -1,0 +1,45 @@
+import { DateTime, IANAZone } from 'luxon';
+
+export const isValidTimezone = (zone: string): boolean => IANAZone.isValidZone(zone);
+
+/** The UTC instant of a wall-clock time in a zone ("2024-05-30", "09:00", "America/Los_Angeles"). */
+export function localToInstant(date: string, time: string, zone: string): string {
+  const dt = DateTime.fromISO(`${date}T${time}`, { zone });
+  if (!dt.isValid) throw new Error(`invalid local time ${date} ${time} in ${zone}: ${dt.invalidExplanation ?? ''}`);
+  return dt.toUTC().toISO({ suppressMilliseconds: true })!;
+}
+
+export interface LocalTime {
+  /** "Thursday, May 30, 2024" */
+  date: string;
+  /** "9:00 AM" */
+  time: string;
+  /** "PDT" */
+  zone: string;
+  /** "9:00 AM – 12:00 PM PDT" */
+  range: string;
+}
+
+/** How a person on the boat reads an instant: in the charter's own timezone, never the server's. */
+export function formatLocal(instantIso: string, zone: string, durationHours: number): LocalTime {
+  const start = DateTime.fromISO(instantIso, { zone: 'utc' }).setZone(zone).setLocale('en-US');
+  const end = start.plus({ minutes: Math.round(durationHours * 60) });
+  const time = start.toFormat('h:mm a');
+  const zoneAbbr = start.toFormat('ZZZZ');
+  return {
+    date: start.toFormat('cccc, LLLL d, yyyy'),
+    time,
+    zone: zoneAbbr,
+    range: `${time} – ${end.toFormat('h:mm a')} ${zoneAbbr}`,
+  };
+}
+
+export const addHours = (instantIso: string, hours: number): string =>
+  DateTime.fromISO(instantIso, { zone: 'utc' }).plus({ minutes: Math.round(hours * 60) }).toUTC().toISO()!;
+
+/** "2 hours", "1.5 hours", "1 hour" */
+export const formatDuration = (hours: number): string => `${hours} hour${hours === 1 ? '' : 's'}`;
+
+/** Money kept as integer cents; shown as "$75.00". */
+export const formatCents = (cents: number, currency = 'USD'): string =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);

@@ -1,0 +1,20 @@
+/** Where published objects live: the local disk by default, S3 when STORAGE_URL says so. */
+export interface ObjectStorage {
+  readonly kind: 'local' | 's3';
+  put(key: string, body: Buffer | string, contentType: string): Promise<void>;
+  get(key: string): Promise<StoredObject | undefined>;
+  delete(key: string): Promise<void>;
+}
+
+export interface StoredObject {
+  body: Buffer;
+  contentType: string;
+}
+
+/** Keys are relative, slash-separated, with no "." or ".." segments: nothing may escape the root. */
+export function assertSafeKey(key: string): void {
+  const segments = key.split('/');
+  if (key.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\'))) {
+    throw new Error(`unsafe storage key "${key}"`);
+  }
+}
