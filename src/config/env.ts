@@ -69,6 +69,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   publicBaseUrl: string;
+  /** False when PUBLIC_BASE_URL was left unset and derived from the port (port 0 fixes it at listen). */
+  publicBaseUrlSet: boolean;
   dashboardToken: string | undefined;
   serviceKey: string | undefined;
   serviceKeyHash: string | undefined;
@@ -100,6 +102,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: e.DOCKHAND_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    publicBaseUrlSet: e.PUBLIC_BASE_URL !== undefined,
     dashboardToken: e.DASHBOARD_TOKEN,
     serviceKey: e.SERVICE_KEY,
     serviceKeyHash: e.SERVICE_KEY_HASH?.toLowerCase(),

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
 import { AppError } from './errors.js';
@@ -8,7 +8,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** One Fastify instance with Dockhand's error shape; services register their routes on it. */
 export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: logger,
+    loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     disableRequestLogging: true,
     trustProxy: true,
