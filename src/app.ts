@@ -39,6 +39,8 @@ export interface Dockhand {
   database: DatabaseHandle;
   /** Starts listening; resolves to the base URL actually bound (port 0 picks a free one). */
   listen(): Promise<string>;
+  /** Starts the saga engine and the mail dispatcher without HTTP (worker, CLI). */
+  startBackground(): void;
   close(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   const background = options.background ?? true;
+  const startBackground = () => {
+    dispatcher?.start();
+    orchestrator?.start();
+  };
   return {
     ctx,
     app,
@@ -94,12 +100,10 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
       const port = typeof address === 'object' && address ? address.port : config.port;
       const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       if (!config.publicBaseUrlSet) config.publicBaseUrl = base;
-      if (background) {
-        dispatcher?.start();
-        orchestrator?.start();
-      }
+      if (background) startBackground();
       return base;
     },
+    startBackground,
     async close() {
       await app.close();
       await orchestrator?.stop();

@@ -117,6 +117,11 @@ export interface BookingTable {
   external_id: string;
   idempotency_key: string | null;
   data: string;
+  charter_date: string;
+  starts_at: string;
+  ends_at: string;
+  boat: string | null;
+  cancel_requested_at: string | null;
   status: string;
   version: number;
   attempts: number;
@@ -134,6 +139,8 @@ export interface BookingStepTable {
   status: string;
   version: number;
   result: string | null;
+  /** What a create step decided before calling out (body, chosen crew), so a retry repeats it exactly. */
+  intent: string | null;
   attempts: number;
   last_error: string | null;
   updated_at: string;

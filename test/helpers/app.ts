@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/env.js';
 import { createDockhand, type Dockhand, type ServiceName } from '../../src/app.js';
+import { freshDatabaseUrl } from './database.js';
 
 export const TEST_DASHBOARD_TOKEN = 'test-dashboard-token-0123456789';
 export const TEST_SERVICE_KEY = 'test-service-key-0123456789abcdef';
@@ -21,7 +22,9 @@ export interface TestDockhand {
 /** A real Dockhand on a random loopback port with its own data dir; removed again by close(). */
 export async function startDockhand(options: { env?: Record<string, string>; only?: ServiceName; background?: boolean } = {}): Promise<TestDockhand> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dockhand-test-'));
+  const database = await freshDatabaseUrl();
   const config = parseConfig({
+    ...(database.url ? { DATABASE_URL: database.url } : {}),
     PORT: '0',
     HOST: '127.0.0.1',
     DOCKHAND_DATA_DIR: dataDir,
@@ -40,6 +43,7 @@ export async function startDockhand(options: { env?: Record<string, string>; onl
     service: { 'x-service-key': TEST_SERVICE_KEY },
     async close() {
       await dockhand.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

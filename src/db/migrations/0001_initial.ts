@@ -132,6 +132,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('external_id', 'text', (c) => c.notNull())
     .addColumn('idempotency_key', 'text', (c) => c.unique())
     .addColumn('data', 'text', (c) => c.notNull())
+    .addColumn('charter_date', 'text', (c) => c.notNull())
+    .addColumn('starts_at', 'text', (c) => c.notNull())
+    .addColumn('ends_at', 'text', (c) => c.notNull())
+    .addColumn('boat', 'text')
+    .addColumn('cancel_requested_at', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull())
@@ -144,6 +149,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('bookings_source_external', ['source', 'external_id'])
     .execute();
   await db.schema.createIndex('bookings_due').on('bookings').columns(['next_run_at']).execute();
+  await db.schema.createIndex('bookings_charter_date').on('bookings').columns(['charter_date']).execute();
+  await db.schema.createIndex('bookings_boat_time').on('bookings').columns(['boat', 'starts_at']).execute();
 
   await db.schema
     .createTable('booking_steps')
@@ -152,6 +159,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('result', 'text')
+    .addColumn('intent', 'text')
     .addColumn('attempts', 'integer', (c) => c.notNull())
     .addColumn('last_error', 'text')
     .addColumn('updated_at', 'text', (c) => c.notNull())

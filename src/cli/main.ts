@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { rotateCredentials } from '../config/credentials.js';
+import { registerCrewCommands } from '../crew/cli.js';
+import { registerBookingCommands } from './bookings.js';
+import { loadConfigOrExit, openDockhand } from './open.js';
+import { registerServeCommands } from './serve.js';
+
+const program = new Command()
+  .name('dockhand')
+  .description('One charter booking in; calendar, crew event, guest page and emails out, exactly once.')
+  .showHelpAfterError();
+
+registerServeCommands(program);
+registerBookingCommands(program);
+registerCrewCommands(program, async () => {
+  const dockhand = await openDockhand({ only: 'crew', logLevel: 'warn' });
+  return { ctx: dockhand.ctx, close: () => dockhand.close() };
+});
+
+program
+  .command('keys')
+  .description('credentials')
+  .command('rotate')
+  .description('new dashboard token and service key, printed once; restart running services to apply')
+  .action(() => {
+    const config = loadConfigOrExit();
+    const { dashboardToken, serviceKey } = rotateCredentials(config.dataDir);
+    console.log(`Dashboard token: ${dashboardToken}\nService key:     ${serviceKey}`);
+    console.error(`Only their hashes were written to ${config.dataDir}/keys.json; copy them now. Variables set in the environment still take precedence.`);
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations and exit')
+  .action(async () => {
+    const dockhand = await openDockhand({ logLevel: 'warn' });
+    await dockhand.close();
+    console.log('database is at the latest migration');
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,84 @@
+import type { Db } from '../db/database.js';
+import type { CrewMemberRef, CrewPort } from './adapters/ports.js';
+import { PermanentError } from './errors.js';
+import { charterColumns } from './store.js';
+import type { Booking, StepResults } from './types.js';
+
+export interface CrewChoice {
+  crew: string[];
+  captain: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Crew already on other charters: who overlaps this one, and how many charters each had in the last 30 days. */
+async function workload(db: Db, bookingId: string, booking: Booking) {
+  const { starts_at, ends_at } = charterColumns(booking);
+  const since = new Date(Date.parse(starts_at) - 30 * DAY_MS).toISOString();
+  const rows = await db
+    .selectFrom('bookings')
+    .innerJoin('booking_steps', 'booking_steps.booking_id', 'bookings.id')
+    .select(['bookings.starts_at', 'bookings.ends_at', 'booking_steps.result'])
+    .where('booking_steps.step', '=', 'crew_event')
+    .where('bookings.id', '!=', bookingId)
+    .where('bookings.cancel_requested_at', 'is', null)
+    .where('bookings.ends_at', '>', since)
+    .execute();
+  const busy = new Set<string>();
+  const recent = new Map<string, number>();
+  for (const row of rows) {
+    if (!row.result) continue;
+    const assigned = JSON.parse(row.result) as StepResults['crew_event'];
+    if (!assigned) continue;
+    for (const id of [assigned.captain, ...assigned.crew]) {
+      if (row.starts_at < ends_at && row.ends_at > starts_at) busy.add(id);
+      if (row.starts_at <= starts_at) recent.set(id, (recent.get(id) ?? 0) + 1);
+    }
+  }
+  return { busy, recent };
+}
+
+/**
+ * The crew for a charter: the people the booking names, else what an earlier version chose, else the
+ * available roster members with the role, fewest recent charters first, so work is spread fairly.
+ */
+export async function chooseCrew(db: Db, port: CrewPort, bookingId: string, booking: Booking, previous?: CrewChoice): Promise<CrewChoice> {
+  const wantsCaptain = booking.crew_assignments.some((a) => a.role === 'captain' && a.count > 0);
+  const others = booking.crew_assignments.filter((a) => a.role !== 'captain');
+  const othersCount = others.reduce((n, a) => n + a.count, 0);
+  const captain = booking.captain ?? previous?.captain;
+  const crew = booking.crew ?? (previous && previous.crew.length === othersCount ? previous.crew : undefined);
+  if (crew && (captain || !wantsCaptain)) return { crew, captain: captain ?? '' };
+
+  const roster = await port.listCrew();
+  const { busy, recent } = await workload(db, bookingId, booking);
+  const taken = new Set<string>([...(crew ?? []), ...(captain ? [captain] : [])]);
+  const pick = (role: string, count: number): string[] => {
+    const candidates = roster
+      .filter((m: CrewMemberRef) => m.roles.includes(role) && !taken.has(m.id) && !busy.has(m.id))
+      .sort((a, b) => (recent.get(a.id) ?? 0) - (recent.get(b.id) ?? 0) || a.id.localeCompare(b.id))
+      .slice(0, count)
+      .map((m) => m.id);
+    candidates.forEach((id) => taken.add(id));
+    return candidates;
+  };
+  const missing: string[] = [];
+  let chosenCaptain = captain ?? '';
+  if (wantsCaptain && !captain) {
+    chosenCaptain = pick('captain', 1)[0] ?? '';
+    if (!chosenCaptain) missing.push('captain');
+  }
+  let chosenCrew = crew;
+  if (!chosenCrew) {
+    chosenCrew = [];
+    for (const a of others) {
+      const got = pick(a.role, a.count);
+      if (got.length < a.count) missing.push(`${a.count - got.length} ${a.role}`);
+      chosenCrew.push(...got);
+    }
+  }
+  if (missing.length > 0) {
+    throw new PermanentError(`nobody available on the roster for: ${missing.join(', ')}. Add crew with that role or name them in the booking.`);
+  }
+  return { crew: chosenCrew, captain: chosenCaptain };
+}

@@ -1,0 +1,182 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AppContext } from '../context.js';
+import { nowIso } from '../db/ids.js';
+import { RemoteError } from './adapters/http.js';
+import { errorMessage, isRetryable } from './errors.js';
+import { sagaSteps, type Ports } from './saga.js';
+import {
+  claimBooking,
+  dueBookings,
+  endAttempt,
+  extendLease,
+  findBooking,
+  loadSteps,
+  releaseBooking,
+  resultsOf,
+  saveStep,
+  startAttempt,
+} from './store.js';
+
+export interface EngineOptions {
+  /** Bookings synced at once by this process; one booking's steps always run one after another. */
+  concurrency: number;
+  pollMs: number;
+  leaseMs: number;
+  stepTimeoutMs: number;
+  /** Attempts per step before the booking is marked failed. */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export const defaultEngineOptions: EngineOptions = {
+  concurrency: 8,
+  pollMs: 250,
+  leaseMs: 60_000,
+  stepTimeoutMs: 15_000,
+  maxAttempts: 6,
+  backoffBaseMs: 500,
+  backoffMaxMs: 60_000,
+};
+
+/** Exponential backoff with full jitter: retries from many bookings do not arrive in lockstep. */
+export const backoffMs = (attempt: number, o: Pick<EngineOptions, 'backoffBaseMs' | 'backoffMaxMs'>) =>
+  Math.round(Math.random() * Math.min(o.backoffMaxMs, o.backoffBaseMs * 2 ** (attempt - 1)));
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RemoteError(`${what} took longer than ${ms} ms`, true)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs booking sagas. Each step's outcome is recorded before the next starts, so after a crash the
+ * next claim resumes at the first step not done for the booking's current version.
+ */
+export class SagaEngine {
+  readonly owner = `w-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private readonly active = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  private stopped = true;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly ports: Ports,
+    readonly options: EngineOptions = defaultEngineOptions,
+  ) {
+    this.logger = ctx.logger.child({ part: 'saga', worker: this.owner });
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** New work is due: look now rather than at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    while (this.active.size > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = (async () => {
+      try {
+        const free = this.options.concurrency - this.active.size;
+        if (free > 0) {
+          const ids = (await dueBookings(this.ctx.db, free + this.active.size)).filter((id) => !this.active.has(id));
+          for (const id of ids.slice(0, free)) {
+            if (!(await claimBooking(this.ctx.db, id, this.owner, this.options.leaseMs))) continue;
+            this.active.add(id);
+            void this.run(id).finally(() => {
+              this.active.delete(id);
+              this.kick();
+            });
+          }
+        }
+      } catch (error) {
+        this.logger.error({ err: error }, 'could not look for due bookings');
+      }
+    })();
+    await this.ticking;
+    this.ticking = undefined;
+    if (!this.stopped) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.tick(), this.options.pollMs);
+    }
+  }
+
+  private async run(bookingId: string): Promise<void> {
+    const { db } = this.ctx;
+    const booking = await findBooking(db, bookingId);
+    if (!booking) return;
+    const cancelled = booking.cancel_requested_at !== null;
+    const version = booking.version;
+    try {
+      if (booking.status === 'pending' || booking.status === 'failed') {
+        await db.updateTable('bookings').set({ status: 'syncing', updated_at: nowIso() }).where('id', '=', bookingId).execute();
+      }
+      const steps = await loadSteps(db, bookingId);
+      for (const { name, run } of sagaSteps) {
+        const row = steps.get(name);
+        if (row && row.status === 'done' && row.version === version) continue;
+        const attempts = (row && row.status !== 'done' ? row.attempts : 0) + 1;
+        await extendLease(db, bookingId, this.owner, this.options.leaseMs);
+        await saveStep(db, bookingId, name, { status: 'running', version: row?.version ?? version, attempts, error: null });
+        const attemptId = await startAttempt(db, bookingId, name);
+        try {
+          const results = resultsOf(await loadSteps(db, bookingId));
+          const intent = async <T>(make: () => T | Promise<T>): Promise<T> => {
+            const stored = (await loadSteps(db, bookingId)).get(name)?.intent;
+            if (stored) return JSON.parse(stored) as T;
+            const value = await make();
+            await db.updateTable('booking_steps').set({ intent: JSON.stringify(value) }).where('booking_id', '=', bookingId).where('step', '=', name).execute();
+            return value;
+          };
+          const result = await withTimeout(
+            run({ bookingId, version, booking: booking.data, cancelled, results, ports: this.ports, ctx: this.ctx, intent }),
+            this.options.stepTimeoutMs,
+            `step ${name}`,
+          );
+          await saveStep(db, bookingId, name, { status: 'done', version, result: result ?? null, attempts, error: null });
+          await endAttempt(db, attemptId, 'ok', null);
+        } catch (error) {
+          const message = errorMessage(error);
+          await endAttempt(db, attemptId, 'error', message);
+          const retry = isRetryable(error) && attempts < this.options.maxAttempts;
+          await saveStep(db, bookingId, name, { status: retry ? 'pending' : 'failed', version: row?.version ?? version, attempts, error: message });
+          this.logger.warn({ booking: bookingId, step: name, attempt: attempts, retry, err: message }, 'step failed');
+          await releaseBooking(db, bookingId, this.owner, version, {
+            status: retry ? 'syncing' : 'failed',
+            nextRunAt: retry ? new Date(Date.now() + backoffMs(attempts, this.options)).toISOString() : null,
+            lastError: `${name}: ${message}`,
+          });
+          return;
+        }
+      }
+      await releaseBooking(db, bookingId, this.owner, version, { status: cancelled ? 'cancelled' : 'synced', nextRunAt: null, lastError: null });
+      this.logger.info({ booking: bookingId, version, cancelled }, 'booking in step');
+    } catch (error) {
+      // The database itself failed us: give the booking back to be tried again shortly.
+      this.logger.error({ booking: bookingId, err: error }, 'saga run failed outside a step');
+      await releaseBooking(db, bookingId, this.owner, version, {
+        status: 'syncing',
+        nextRunAt: new Date(Date.now() + this.options.backoffBaseMs).toISOString(),
+        lastError: errorMessage(error),
+      }).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import { AppError } from '../http/errors.js';
+import { RemoteError } from './adapters/http.js';
+
+/** A step failure that no retry can fix (bad data, nobody available): the booking fails at once. */
+export class PermanentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentError';
+  }
+}
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof PermanentError) return false;
+  if (error instanceof RemoteError) return error.retryable;
+  if (error instanceof AppError) return error.statusCode >= 500 || error.statusCode === 409 || error.statusCode === 429;
+  return true;
+}
+
+export const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

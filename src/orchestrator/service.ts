@@ -1,0 +1,215 @@
+import type { AppContext } from '../context.js';
+import { audit } from '../db/audit.js';
+import { isUniqueViolation } from '../db/database.js';
+import { nowIso } from '../db/ids.js';
+import { AppError, notFound, parseInput, type ErrorDetail } from '../http/errors.js';
+import { isDelivered } from '../mail/types.js';
+import { RemoteError } from './adapters/http.js';
+import type { CrewMemberRef } from './adapters/ports.js';
+import type { Ports } from './saga.js';
+import { charterColumns, findBooking, findBookingByNaturalKey, history, insertBooking, listBookings, loadSteps, resultsOf, type BookingFilter, type BookingRow } from './store.js';
+import { bookingPatchSchema, bookingSchema, type Booking, type BookingView, type StepView } from './types.js';
+
+/** The operator-facing side of the orchestrator: accept, change, cancel, retry and report bookings. */
+export class OrchestratorService {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly ports: Ports,
+    private readonly wake: () => void,
+  ) {}
+
+  statusUrl = (id: string) => `${this.ctx.config.publicBaseUrl}/bookings/${id}`;
+
+  async submit(input: unknown, idempotencyKey: string | undefined, actor: string): Promise<{ id: string; created: boolean }> {
+    const booking = parseInput(bookingSchema, input, 'booking');
+    const existing = await this.existing(booking, idempotencyKey);
+    if (existing) return { id: existing.id, created: false };
+    await this.checkCrew(booking);
+    try {
+      const row = await this.ctx.db.transaction().execute(async (trx) => {
+        const inserted = await insertBooking(trx, booking, idempotencyKey);
+        await audit(trx, { actor, entity: 'booking', entityId: inserted.id, action: 'create', data: booking });
+        return inserted;
+      });
+      this.wake();
+      return { id: row.id, created: true };
+    } catch (error) {
+      // A twin request won the race for the same source + external_id or key: answer with its id.
+      const winner = isUniqueViolation(error) ? await this.existing(booking, idempotencyKey) : undefined;
+      if (!winner) throw error;
+      return { id: winner.id, created: false };
+    }
+  }
+
+  private async existing(booking: Booking, idempotencyKey: string | undefined): Promise<BookingRow | undefined> {
+    const row = await findBookingByNaturalKey(this.ctx.db, booking.source, booking.external_id, idempotencyKey);
+    if (row && idempotencyKey && row.idempotency_key === idempotencyKey && (row.source !== booking.source || row.external_id !== booking.external_id)) {
+      throw new AppError(422, 'idempotency_key_reused', `This Idempotency-Key was already used for booking ${row.id} (${row.source} ${row.external_id}). Use a new key for a different booking.`);
+    }
+    return row;
+  }
+
+  /** Named crew must exist with a fitting role; checked up front so a typo is a 422, not a failed sync. */
+  private async checkCrew(booking: Pick<Booking, 'crew' | 'captain' | 'crew_assignments'>): Promise<void> {
+    if (!booking.crew && !booking.captain) return;
+    let roster: CrewMemberRef[];
+    try {
+      roster = await this.ports.crew.listCrew();
+    } catch (error) {
+      if (error instanceof RemoteError && error.retryable) return; // the crew step checks again when it can reach the service
+      throw error;
+    }
+    const byId = new Map(roster.map((m) => [m.id, m]));
+    const roles = booking.crew_assignments.filter((a) => a.role !== 'captain').map((a) => a.role);
+    const details: ErrorDetail[] = [];
+    booking.crew?.forEach((id, i) => {
+      const member = byId.get(id);
+      if (!member) details.push({ path: `crew.${i}`, message: `"${id}" is not on the crew roster` });
+      else if (!member.roles.some((r) => roles.includes(r))) details.push({ path: `crew.${i}`, message: `"${id}" has none of the roles ${roles.join(', ')}` });
+    });
+    if (booking.captain) {
+      const captain = byId.get(booking.captain);
+      if (!captain) details.push({ path: 'captain', message: `"${booking.captain}" is not on the crew roster` });
+      else if (!captain.roles.includes('captain')) details.push({ path: 'captain', message: `"${booking.captain}" does not have the captain role` });
+    }
+    if (details.length > 0) {
+      throw new AppError(422, 'unknown_crew', `Some named crew cannot sail this charter: ${details.map((d) => d.message).join('; ')}. Add them with "dockhand crew add" or fix the ids.`, details);
+    }
+  }
+
+  async get(id: string): Promise<BookingView> {
+    const row = await findBooking(this.ctx.db, id);
+    if (!row) throw notFound('booking', id);
+    return this.view(row);
+  }
+
+  async list(filter: BookingFilter) {
+    const rows = await listBookings(this.ctx.db, filter);
+    return rows.map((r) => ({
+      id: r.id,
+      source: r.source,
+      external_id: r.external_id,
+      date: r.data.date,
+      start_time: r.data.start_time,
+      boat: r.data.boat ?? null,
+      guest_name: r.data.guest.name,
+      status: r.status,
+      version: r.version,
+      last_error: r.last_error,
+      updated_at: r.updated_at,
+      status_url: this.statusUrl(r.id),
+    }));
+  }
+
+  async change(id: string, input: unknown, expectedVersion: number | undefined, actor: string): Promise<BookingView> {
+    const patch = parseInput(bookingPatchSchema, input, 'change');
+    const row = await this.mustFind(id);
+    if (row.cancel_requested_at) throw new AppError(409, 'booking_cancelled', 'This booking is cancelled and can no longer change. Submit a new booking instead.');
+    if (expectedVersion !== undefined && expectedVersion !== row.version) {
+      throw new AppError(412, 'stale_version', `The booking is at version ${row.version}, not ${expectedVersion}: someone changed it meanwhile. Reload it and apply your change again.`);
+    }
+    const merged = parseInput(bookingSchema, { ...row.data, ...patch, guest: { ...row.data.guest, ...patch.guest } }, 'changed booking');
+    if (patch.crew || patch.captain) await this.checkCrew(merged);
+    await this.bump(row, actor, 'change', patch, { data: JSON.stringify(merged), ...charterColumns(merged) });
+    return this.get(id);
+  }
+
+  async cancel(id: string, actor: string): Promise<BookingView> {
+    const row = await this.mustFind(id);
+    if (!row.cancel_requested_at) await this.bump(row, actor, 'cancel', null, { cancel_requested_at: nowIso() });
+    return this.get(id);
+  }
+
+  async retry(id: string, actor: string): Promise<BookingView> {
+    const row = await this.mustFind(id);
+    if (row.status === 'synced' || row.status === 'cancelled') {
+      throw new AppError(409, 'nothing_to_retry', `Booking ${id} is ${row.status}; there is nothing to retry.`);
+    }
+    await this.ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('booking_steps').set({ status: 'pending', attempts: 0, last_error: null }).where('booking_id', '=', id).where('status', '=', 'failed').execute();
+      await trx.updateTable('bookings').set({ status: 'syncing', next_run_at: nowIso(), last_error: null, updated_at: nowIso() }).where('id', '=', id).execute();
+      await audit(trx, { actor, entity: 'booking', entityId: id, action: 'retry' });
+    });
+    this.wake();
+    return this.get(id);
+  }
+
+  private async mustFind(id: string): Promise<BookingRow> {
+    const row = await findBooking(this.ctx.db, id);
+    if (!row) throw notFound('booking', id);
+    return row;
+  }
+
+  /** A new version: every system is brought in step with it by the next saga run. */
+  private async bump(row: BookingRow, actor: string, action: string, data: unknown, changes: Record<string, unknown>): Promise<void> {
+    await this.ctx.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('bookings')
+        .set({ ...changes, version: row.version + 1, status: 'syncing', next_run_at: nowIso(), last_error: null, updated_at: nowIso() })
+        .where('id', '=', row.id)
+        .where('version', '=', row.version)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) {
+        throw new AppError(409, 'concurrent_change', 'The booking changed while this request was handled. Reload it and try again.');
+      }
+      await trx.updateTable('booking_steps').set({ attempts: 0 }).where('booking_id', '=', row.id).execute();
+      await audit(trx, { actor, entity: 'booking', entityId: row.id, action, data: { version: row.version + 1, ...(data ? { changes: data } : {}) } });
+    });
+    this.wake();
+  }
+
+  private async view(row: BookingRow): Promise<BookingView> {
+    const steps = await loadSteps(this.ctx.db, row.id);
+    const results = resultsOf(steps);
+    const stepView = (name: 'guest_page' | 'calendar' | 'crew_event' | 'notifications'): StepView => {
+      const s = steps.get(name);
+      const current = s && s.version === row.version;
+      return { status: !s ? 'pending' : s.status === 'done' && !current ? 'pending' : (s.status as StepView['status']), attempts: s?.attempts ?? 0, error: s?.last_error ?? null };
+    };
+    const mail = await this.mailCounts(row, results.crew_event?.event_id, results.notifications?.summary_mail_id ?? null);
+    const notifications = stepView('notifications');
+    if (notifications.status === 'done' && mail.sent < mail.total) notifications.status = 'sending';
+    return {
+      id: row.id,
+      source: row.source,
+      external_id: row.external_id,
+      status: row.status,
+      version: row.version,
+      booking: row.data,
+      steps: {
+        guest_page: { ...stepView('guest_page'), url: results.guest_page?.url ?? null },
+        calendar: { ...stepView('calendar'), entry_id: results.calendar?.entry_id ?? null },
+        crew_event: { ...stepView('crew_event'), event_id: results.crew_event?.event_id ?? null },
+        notifications: { ...notifications, ...mail },
+      },
+      last_error: row.last_error,
+      history: await history(this.ctx.db, row.id),
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      status_url: this.statusUrl(row.id),
+    };
+  }
+
+  /** Emails for this booking: each crew member's latest message (from the crew service) and the captain summary. */
+  private async mailCounts(row: BookingRow, eventId: string | undefined, summaryId: string | null) {
+    let crewTotal = row.data.crew_assignments.reduce((n, a) => n + a.count, 0);
+    let crewSent = 0;
+    if (eventId) {
+      try {
+        const event = await this.ports.crew.getEvent(eventId);
+        const people = event.crew.filter((c) => c.status !== 'removed');
+        crewTotal = people.length;
+        crewSent = people.filter((c) => c.email && c.email.status !== null && isDelivered(c.email.status)).length;
+      } catch (error) {
+        this.ctx.logger.warn({ booking: row.id, err: (error as Error).message }, 'could not read the crew event for mail counts');
+      }
+    }
+    const wantsSummary = row.cancel_requested_at === null;
+    let summarySent = 0;
+    if (summaryId) {
+      const summary = await this.ctx.db.selectFrom('outbox').select('status').where('id', '=', summaryId).executeTakeFirst();
+      summarySent = summary && isDelivered(summary.status) ? 1 : 0;
+    }
+    return { sent: crewSent + summarySent, total: crewTotal + (wantsSummary ? 1 : 0) };
+  }
+}

@@ -1,0 +1,201 @@
+import type { Db, Queryable } from '../db/database.js';
+import { newId, nowIso } from '../db/ids.js';
+import type { BookingStepTable, BookingTable } from '../db/schema.js';
+import { addHours, localToInstant } from '../lib/time.js';
+import type { Booking, BookingStatus, StepName, StepResults } from './types.js';
+
+export interface BookingRow extends Omit<BookingTable, 'data' | 'status'> {
+  data: Booking;
+  status: BookingStatus;
+}
+
+const toRow = (row: BookingTable): BookingRow => ({ ...row, data: JSON.parse(row.data) as Booking, status: row.status as BookingStatus });
+
+/** Columns kept beside the JSON so the calendar range and overlap queries can use an index. */
+export function charterColumns(b: Pick<Booking, 'date' | 'start_time' | 'timezone' | 'duration_hours' | 'boat'>) {
+  const startsAt = localToInstant(b.date, b.start_time, b.timezone);
+  return { charter_date: b.date, starts_at: startsAt, ends_at: addHours(startsAt, b.duration_hours), boat: b.boat ?? null };
+}
+
+export async function findBooking(q: Queryable, id: string): Promise<BookingRow | undefined> {
+  const row = await q.selectFrom('bookings').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toRow(row);
+}
+
+export async function findBookingByNaturalKey(q: Queryable, source: string, externalId: string, idempotencyKey?: string) {
+  let query = q.selectFrom('bookings').selectAll();
+  query = idempotencyKey
+    ? query.where((eb) => eb.or([eb.and([eb('source', '=', source), eb('external_id', '=', externalId)]), eb('idempotency_key', '=', idempotencyKey)]))
+    : query.where('source', '=', source).where('external_id', '=', externalId);
+  const row = await query.executeTakeFirst();
+  return row && toRow(row);
+}
+
+export async function insertBooking(q: Queryable, booking: Booking, idempotencyKey: string | undefined): Promise<BookingRow> {
+  const now = nowIso();
+  const row: BookingTable = {
+    id: newId('bk'),
+    source: booking.source,
+    external_id: booking.external_id,
+    idempotency_key: idempotencyKey ?? null,
+    data: JSON.stringify(booking),
+    ...charterColumns(booking),
+    cancel_requested_at: null,
+    status: 'pending',
+    version: 1,
+    attempts: 0,
+    last_error: null,
+    next_run_at: now,
+    lease_until: null,
+    lease_owner: null,
+    created_at: now,
+    updated_at: now,
+  };
+  await q.insertInto('bookings').values(row).execute();
+  return toRow(row);
+}
+
+export interface BookingFilter {
+  status?: BookingStatus | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  limit?: number | undefined;
+}
+
+export async function listBookings(q: Queryable, filter: BookingFilter): Promise<BookingRow[]> {
+  let query = q.selectFrom('bookings').selectAll().orderBy('created_at', 'desc').limit(filter.limit ?? 200);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.from) query = query.where('charter_date', '>=', filter.from);
+  if (filter.to) query = query.where('charter_date', '<=', filter.to);
+  return (await query.execute()).map(toRow);
+}
+
+export async function loadSteps(q: Queryable, bookingId: string): Promise<Map<StepName, BookingStepTable>> {
+  const rows = await q.selectFrom('booking_steps').selectAll().where('booking_id', '=', bookingId).execute();
+  return new Map(rows.map((r) => [r.step as StepName, r]));
+}
+
+export function resultsOf(steps: Map<StepName, BookingStepTable>): StepResults {
+  const results: StepResults = {};
+  for (const [name, row] of steps) {
+    if (row.result) (results as Record<string, unknown>)[name] = JSON.parse(row.result);
+  }
+  return results;
+}
+
+export async function saveStep(
+  q: Queryable,
+  bookingId: string,
+  step: StepName,
+  values: { status: string; version: number; result?: unknown; attempts: number; error: string | null },
+): Promise<void> {
+  const row = {
+    booking_id: bookingId,
+    step,
+    status: values.status,
+    version: values.version,
+    result: values.result === undefined ? null : JSON.stringify(values.result),
+    attempts: values.attempts,
+    last_error: values.error,
+    updated_at: nowIso(),
+  };
+  const { booking_id: _b, step: _s, ...changes } = row;
+  const update = values.result === undefined ? (({ result: _r, ...rest }) => rest)(changes) : changes;
+  await q
+    .insertInto('booking_steps')
+    .values(row)
+    .onConflict((oc) => oc.columns(['booking_id', 'step']).doUpdateSet(update))
+    .execute();
+}
+
+export async function startAttempt(q: Queryable, bookingId: string, step: StepName): Promise<string> {
+  const id = newId('at');
+  await q.insertInto('booking_attempts').values({ id, booking_id: bookingId, step, started_at: nowIso(), ended_at: null, outcome: 'running', error: null }).execute();
+  return id;
+}
+
+export async function endAttempt(q: Queryable, attemptId: string, outcome: 'ok' | 'error', error: string | null): Promise<void> {
+  await q.updateTable('booking_attempts').set({ ended_at: nowIso(), outcome, error }).where('id', '=', attemptId).execute();
+}
+
+export async function history(q: Queryable, bookingId: string) {
+  return q
+    .selectFrom('booking_attempts')
+    .select(['step', 'started_at', 'ended_at', 'outcome', 'error'])
+    .where('booking_id', '=', bookingId)
+    .orderBy('started_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** Bookings with work due and nobody holding them. */
+export async function dueBookings(db: Db, limit: number): Promise<string[]> {
+  const now = nowIso();
+  const rows = await db
+    .selectFrom('bookings')
+    .select('id')
+    .where('next_run_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .orderBy('next_run_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Takes the booking for this worker if nobody else holds it; false when another worker won. */
+export async function claimBooking(db: Db, id: string, owner: string, leaseMs: number): Promise<boolean> {
+  const now = nowIso();
+  const result = await db
+    .updateTable('bookings')
+    .set({ lease_owner: owner, lease_until: new Date(Date.now() + leaseMs).toISOString() })
+    .where('id', '=', id)
+    .where('next_run_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function extendLease(db: Db, id: string, owner: string, leaseMs: number): Promise<void> {
+  await db
+    .updateTable('bookings')
+    .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/**
+ * Gives the booking back. Only if it is still at the version this run synced: a change that arrived
+ * meanwhile leaves it due again, so the newer version is never overwritten by the older run's outcome.
+ */
+export async function releaseBooking(
+  q: Queryable,
+  id: string,
+  owner: string,
+  version: number,
+  values: { status: BookingStatus; nextRunAt: string | null; lastError: string | null; attempts?: number },
+): Promise<void> {
+  const released = await q
+    .updateTable('bookings')
+    .set({
+      status: values.status,
+      next_run_at: values.nextRunAt,
+      last_error: values.lastError,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: nowIso(),
+      ...(values.attempts === undefined ? {} : { attempts: values.attempts }),
+    })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  if (Number(released.numUpdatedRows) === 0) {
+    await q
+      .updateTable('bookings')
+      .set({ status: 'syncing', next_run_at: nowIso(), lease_owner: null, lease_until: null, updated_at: nowIso() })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+}
