@@ -51,6 +51,7 @@ const envSchema = z.object({
     message: 'must start with smtp://, smtps:// or ses:',
   }),
   MAIL_FROM: z.string().min(3).default('Dockhand <dockhand@localhost>'),
+  OWNER_EMAIL: optionalString.refine((v) => v === undefined || z.email().safeParse(v).success, { message: 'must be an email address' }),
   STORAGE_URL: url(['s3:']),
   S3_ENDPOINT: url(['http:', 'https:']),
   CDN: optionalString.refine((v) => v === undefined || /^cloudfront:[A-Z0-9]+$/.test(v), {
@@ -76,6 +77,8 @@ export interface Config {
   serviceKeyHash: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Where conflicts and other things needing the owner's decision are sent. */
+  ownerEmail: string;
   storageUrl: string | undefined;
   s3Endpoint: string | undefined;
   cdn: string | undefined;
@@ -108,6 +111,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     serviceKeyHash: e.SERVICE_KEY_HASH?.toLowerCase(),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    ownerEmail: e.OWNER_EMAIL ?? e.MAIL_FROM.match(/<([^>]+)>/)?.[1] ?? e.MAIL_FROM,
     storageUrl: e.STORAGE_URL,
     s3Endpoint: e.S3_ENDPOINT,
     cdn: e.CDN,

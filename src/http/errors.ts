@@ -25,10 +25,14 @@ export const unprocessable = (message: string, details: ErrorDetail[] = []) =>
   new AppError(422, 'invalid_request', message, details);
 
 export function zodDetails(error: z.ZodError): ErrorDetail[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(body)',
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    // One detail per unknown key, named by its own path, so the caller knows exactly what to remove.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'is not a known field; remove it or check its spelling' }));
+    }
+    return [{ path: at.join('.') || '(body)', message: issue.message }];
+  });
 }
 
 /** Validates untrusted input at the edge; inside, the result is trusted by its type. */

@@ -37,7 +37,7 @@ export class MailDispatcher {
   ) {
     this.batchSize = options.batchSize ?? 50;
     this.pollMs = options.pollMs ?? 500;
-    this.leaseMs = options.leaseMs ?? 60_000;
+    this.leaseMs = options.leaseMs ?? 20_000;
     this.maxAttempts = options.maxAttempts ?? 8;
   }
 

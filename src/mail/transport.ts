@@ -17,9 +17,9 @@ export function createTransport(smtpUrl: string | undefined, from: string): Mail
     url: smtpUrl,
     pool: true,
     maxConnections: 3,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
+    connectionTimeout: 5_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 15_000,
   } as unknown as nodemailer.TransportOptions);
   return {
     kind: 'smtp',

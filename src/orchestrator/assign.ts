@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { CrewMemberRef, CrewPort } from './adapters/ports.js';
-import { PermanentError } from './errors.js';
+import { ConflictError } from './errors.js';
 import { charterColumns } from './store.js';
 import type { Booking, StepResults } from './types.js';
 
@@ -78,7 +78,7 @@ export async function chooseCrew(db: Db, port: CrewPort, bookingId: string, book
     }
   }
   if (missing.length > 0) {
-    throw new PermanentError(`nobody available on the roster for: ${missing.join(', ')}. Add crew with that role or name them in the booking.`);
+    throw new ConflictError(`nobody available on the roster for: ${missing.join(', ')}. Add crew with that role or name them in the booking.`);
   }
   return { crew: chosenCrew, captain: chosenCaptain };
 }

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../db/ids.js';
 import { RemoteError } from './adapters/http.js';
-import { errorMessage, isRetryable } from './errors.js';
+import { findConflict } from './conflicts.js';
+import { ConflictError, errorMessage, isRetryable } from './errors.js';
+import { emailOwnerAboutConflict } from './owner-email.js';
 import { sagaSteps, type Ports } from './saga.js';
 import {
   claimBooking,
@@ -12,6 +14,7 @@ import {
   extendLease,
   findBooking,
   loadSteps,
+  type BookingRow,
   releaseBooking,
   resultsOf,
   saveStep,
@@ -33,8 +36,8 @@ export interface EngineOptions {
 export const defaultEngineOptions: EngineOptions = {
   concurrency: 8,
   pollMs: 250,
-  leaseMs: 60_000,
-  stepTimeoutMs: 15_000,
+  leaseMs: 20_000,
+  stepTimeoutMs: 10_000,
   maxAttempts: 6,
   backoffBaseMs: 500,
   backoffMaxMs: 60_000,
@@ -119,6 +122,16 @@ export class SagaEngine {
     }
   }
 
+  /** No side effect happens for a booking in conflict; the owner hears why, once per version. */
+  private async holdInConflict(booking: BookingRow, reason: string): Promise<void> {
+    const { db } = this.ctx;
+    const attemptId = await startAttempt(db, booking.id, 'conflict_check');
+    await endAttempt(db, attemptId, 'conflict', reason);
+    await emailOwnerAboutConflict(this.ctx, booking, reason);
+    await releaseBooking(db, booking.id, this.owner, booking.version, { status: 'conflict', nextRunAt: null, lastError: reason });
+    this.logger.info({ booking: booking.id, reason }, 'booking held in conflict');
+  }
+
   private async run(bookingId: string): Promise<void> {
     const { db } = this.ctx;
     const booking = await findBooking(db, bookingId);
@@ -128,6 +141,10 @@ export class SagaEngine {
     try {
       if (booking.status === 'pending' || booking.status === 'failed') {
         await db.updateTable('bookings').set({ status: 'syncing', updated_at: nowIso() }).where('id', '=', bookingId).execute();
+      }
+      if (!cancelled && !booking.forced_at) {
+        const conflict = await findConflict(db, booking);
+        if (conflict) return await this.holdInConflict(booking, conflict.message);
       }
       const steps = await loadSteps(db, bookingId);
       for (const { name, run } of sagaSteps) {
@@ -155,7 +172,11 @@ export class SagaEngine {
           await endAttempt(db, attemptId, 'ok', null);
         } catch (error) {
           const message = errorMessage(error);
-          await endAttempt(db, attemptId, 'error', message);
+          await endAttempt(db, attemptId, error instanceof ConflictError ? 'conflict' : 'error', message);
+          if (error instanceof ConflictError) {
+            await saveStep(db, bookingId, name, { status: 'pending', version: row?.version ?? version, attempts: 0, error: message });
+            return await this.holdInConflict(booking, message);
+          }
           const retry = isRetryable(error) && attempts < this.options.maxAttempts;
           await saveStep(db, bookingId, name, { status: retry ? 'pending' : 'failed', version: row?.version ?? version, attempts, error: message });
           this.logger.warn({ booking: bookingId, step: name, attempt: attempts, retry, err: message }, 'step failed');

@@ -50,8 +50,10 @@ export function orchestratorRoutes(ctx: AppContext, orchestrator: Orchestrator):
       return reply.status(202).send(await bookings.cancel(request.params.id, actor));
     });
 
+    const retryBody = z.strictObject({ force: z.boolean().optional() }).nullish();
     app.post<{ Params: { id: string } }>('/bookings/:id/retry', async (request, reply) => {
-      return reply.status(202).send(await bookings.retry(request.params.id, actor));
+      const body = parseInput(retryBody, request.body);
+      return reply.status(202).send(await bookings.retry(request.params.id, actor, body?.force ?? false));
     });
   };
 }

@@ -79,6 +79,8 @@ function crewEventBody(input: StepInput, crew: string[], captain: string): CrewE
 
 const guestPage: Step = async (input) => {
   const b = input.booking;
+  // A booking cancelled before its page ever went out has no page to mark cancelled.
+  if (input.cancelled && !input.results.guest_page) return null;
   const page = await input.ports.site.publish(
     {
       booking_ref: input.bookingId,

@@ -120,15 +120,20 @@ export class OrchestratorService {
     return this.get(id);
   }
 
-  async retry(id: string, actor: string): Promise<BookingView> {
+  /** Runs failed steps again; `force` also syncs a booking held in conflict, by the owner's decision. */
+  async retry(id: string, actor: string, force = false): Promise<BookingView> {
     const row = await this.mustFind(id);
     if (row.status === 'synced' || row.status === 'cancelled') {
       throw new AppError(409, 'nothing_to_retry', `Booking ${id} is ${row.status}; there is nothing to retry.`);
     }
     await this.ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('booking_steps').set({ status: 'pending', attempts: 0, last_error: null }).where('booking_id', '=', id).where('status', '=', 'failed').execute();
-      await trx.updateTable('bookings').set({ status: 'syncing', next_run_at: nowIso(), last_error: null, updated_at: nowIso() }).where('id', '=', id).execute();
-      await audit(trx, { actor, entity: 'booking', entityId: id, action: 'retry' });
+      await trx
+        .updateTable('bookings')
+        .set({ status: 'syncing', next_run_at: nowIso(), last_error: null, updated_at: nowIso(), ...(force ? { forced_at: nowIso() } : {}) })
+        .where('id', '=', id)
+        .execute();
+      await audit(trx, { actor, entity: 'booking', entityId: id, action: force ? 'force' : 'retry' });
     });
     this.wake();
     return this.get(id);
@@ -153,6 +158,8 @@ export class OrchestratorService {
         throw new AppError(409, 'concurrent_change', 'The booking changed while this request was handled. Reload it and try again.');
       }
       await trx.updateTable('booking_steps').set({ attempts: 0 }).where('booking_id', '=', row.id).execute();
+      // A booking that moved or was cancelled may free the slot others are waiting for: check them again.
+      await trx.updateTable('bookings').set({ next_run_at: nowIso() }).where('status', '=', 'conflict').where('id', '!=', row.id).execute();
       await audit(trx, { actor, entity: 'booking', entityId: row.id, action, data: { version: row.version + 1, ...(data ? { changes: data } : {}) } });
     });
     this.wake();

@@ -41,6 +41,7 @@ export async function insertBooking(q: Queryable, booking: Booking, idempotencyK
     data: JSON.stringify(booking),
     ...charterColumns(booking),
     cancel_requested_at: null,
+    forced_at: null,
     status: 'pending',
     version: 1,
     attempts: 0,
@@ -108,13 +109,13 @@ export async function saveStep(
     .execute();
 }
 
-export async function startAttempt(q: Queryable, bookingId: string, step: StepName): Promise<string> {
+export async function startAttempt(q: Queryable, bookingId: string, step: StepName | 'conflict_check'): Promise<string> {
   const id = newId('at');
   await q.insertInto('booking_attempts').values({ id, booking_id: bookingId, step, started_at: nowIso(), ended_at: null, outcome: 'running', error: null }).execute();
   return id;
 }
 
-export async function endAttempt(q: Queryable, attemptId: string, outcome: 'ok' | 'error', error: string | null): Promise<void> {
+export async function endAttempt(q: Queryable, attemptId: string, outcome: 'ok' | 'error' | 'conflict', error: string | null): Promise<void> {
   await q.updateTable('booking_attempts').set({ ended_at: nowIso(), outcome, error }).where('id', '=', attemptId).execute();
 }
 

@@ -15,7 +15,11 @@ const crewId = z.string().trim().min(1).max(64);
 export const crewAssignmentSchema = z.strictObject({
   role: text(40),
   count: z.number().int('must be a whole number').min(0, 'must not be negative').max(50),
-  hourly_rate: z.number().min(0, 'must not be negative').max(100_000),
+  hourly_rate: z
+    .number()
+    .min(0, 'must not be negative')
+    .max(100_000)
+    .refine((r) => Math.abs(Math.round(r * 100) - r * 100) < 1e-6, 'must be in whole cents, like 25 or 25.50'),
 });
 
 const bookingFields = {

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { BuiltinPageCache } from '../storage/cdn.js';
+import type { StoredObject } from '../storage/storage.js';
+
+/**
+ * Publishes seen by this process's page cache. A reader that fetched an object from storage only
+ * caches it if no publish happened meanwhile; otherwise a read that started before a publish could put
+ * the old page back into the cache after the publish invalidated it, and keep it there.
+ */
+const epochs = new WeakMap<BuiltinPageCache, number>();
+
+export const cacheEpoch = (cache: BuiltinPageCache): number => epochs.get(cache) ?? 0;
+
+export function bumpCacheEpoch(cache: BuiltinPageCache | undefined): void {
+  if (cache) epochs.set(cache, cacheEpoch(cache) + 1);
+}
+
+// Keyed by the cached object itself, so the ETag is hashed once per published version and
+// disappears with the object when the cache drops it.
+const etags = new WeakMap<StoredObject, string>();
+
+export function etagOf(object: StoredObject): string {
+  let etag = etags.get(object);
+  if (!etag) {
+    etag = `"${createHash('sha256').update(object.body).digest('base64url').slice(0, 32)}"`;
+    etags.set(object, etag);
+  }
+  return etag;
+}
+
+/** If-None-Match as browsers and proxies send it: a list, maybe weak, maybe "*". */
+export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((part) => {
+    const tag = part.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
