@@ -118,9 +118,10 @@ export function registerBookingCommands(program: Command): void {
   program
     .command('retry <bookingId>')
     .description('re-run the failed steps of a booking and follow it')
-    .action((bookingId: string) =>
+    .option('--force', 'sync a booking held in conflict anyway (the owner decided)')
+    .action((bookingId: string, options: { force?: boolean }) =>
       withDockhand(async (dockhand) => {
-        await dockhand.orchestrator!.service.retry(bookingId, 'cli');
+        await dockhand.orchestrator!.service.retry(bookingId, 'cli', options.force ?? false);
         await follow(dockhand, bookingId);
       }, true),
     );

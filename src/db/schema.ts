@@ -122,6 +122,8 @@ export interface BookingTable {
   ends_at: string;
   boat: string | null;
   cancel_requested_at: string | null;
+  /** Set when the owner forced a booking past a conflict. */
+  forced_at: string | null;
   status: string;
   version: number;
   attempts: number;

@@ -137,6 +137,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('ends_at', 'text', (c) => c.notNull())
     .addColumn('boat', 'text')
     .addColumn('cancel_requested_at', 'text')
+    .addColumn('forced_at', 'text')
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('version', 'integer', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull())
