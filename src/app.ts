@@ -73,7 +73,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
     pageCache,
   };
 
-  const app = await createHttpApp(logger);
+  const app = await createHttpApp(logger, config.trustProxy);
   if (runs('calendar')) await app.register(calendarRoutes(ctx));
   if (runs('crew')) await app.register(crewRoutes(ctx));
   if (runs('site') || runs('orchestrator')) await app.register(siteRoutes(ctx));

@@ -59,6 +59,9 @@ const envSchema = z.object({
   }),
   CALENDAR_URL: url(['http:', 'https:']),
   CREW_URL: url(['http:', 'https:']),
+  TRUST_PROXY: optionalString.refine((v) => v === undefined || /^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/.test(v), {
+    message: 'must be true, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+  }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -84,6 +87,8 @@ export interface Config {
   cdn: string | undefined;
   calendarUrl: string | undefined;
   crewUrl: string | undefined;
+  /** Which X-Forwarded-For hops to believe; false unless a proxy is configured, so clients cannot spoof their address. */
+  trustProxy: boolean | number | string[];
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -117,6 +122,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     cdn: e.CDN,
     calendarUrl: e.CALENDAR_URL?.replace(/\/+$/, ''),
     crewUrl: e.CREW_URL?.replace(/\/+$/, ''),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
 }

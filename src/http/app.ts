@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
 import { AppError } from './errors.js';
@@ -6,12 +6,13 @@ import { AppError } from './errors.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** One Fastify instance with Dockhand's error shape; services register their routes on it. */
-export async function createHttpApp(logger: Logger): Promise<FastifyInstance> {
+export async function createHttpApp(logger: Logger, trustProxy: boolean | number | string[] = false): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    disableRequestLogging: true,
-    trustProxy: true,
+    // Per-request lines would drown the saga's own log; errors are still logged by the handler below.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
   });
   await app.register(formbody);
 

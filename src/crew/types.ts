@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { isValidTimezone } from '../lib/time.js';
+
+export const crewIdSchema = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 characters of lowercase letters, digits, "-" or "_" (e.g. "crew-1")');
+
+// Roles are compared by name ("captain" decides who may skipper), so case and repeats are normalised away.
+const rolesSchema = z
+  .array(z.string().trim().min(1, 'a role cannot be empty').max(40))
+  .min(1, 'give at least one role, e.g. ["crew"] or ["captain"]')
+  .transform((roles) => [...new Set(roles.map((r) => r.toLowerCase()))]);
+
+export const crewMemberSchema = z.object({
+  id: crewIdSchema,
+  name: z.string().trim().min(1, 'give the person\'s name').max(200),
+  email: z.string().trim().pipe(z.email('must be a valid email address, e.g. ana@example.com')),
+  roles: rolesSchema,
+});
+
+export const crewMemberPatchSchema = crewMemberSchema
+  .omit({ id: true })
+  .partial()
+  .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'send at least one of name, email, roles' });
+
+export const crewImportSchema = z
+  .array(crewMemberSchema)
+  .max(10_000)
+  .superRefine((list, check) => {
+    const seen = new Set<string>();
+    list.forEach((m, i) => {
+      if (seen.has(m.id)) check.addIssue({ code: 'custom', path: [i, 'id'], message: `"${m.id}" appears more than once in the list` });
+      seen.add(m.id);
+    });
+  });
+
+export type CrewMember = z.infer<typeof crewMemberSchema>;
+export type CrewMemberInput = z.input<typeof crewMemberSchema>;
+export type CrewMemberPatch = z.input<typeof crewMemberPatchSchema>;
+
+const instantSchema = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 instant with Z or an offset, e.g. 2024-05-30T16:00:00Z',
+});
+const timezoneSchema = z.string().refine(isValidTimezone, { message: 'must be an IANA timezone such as "America/Los_Angeles"' });
+// Empty string and null both mean "no guest page yet": the orchestrator sends "" before the page exists.
+const guestPageUrlSchema = z
+  .union([z.literal(''), z.null(), z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })])
+  .transform((v) => v || null);
+const notesSchema = z.union([z.string().max(5000), z.null()]);
+const payRatesSchema = z.record(
+  z.string().trim().min(1).toLowerCase(),
+  z.number().min(0, 'an hourly rate cannot be negative').max(100_000),
+);
+// "" is a charter without a captain, which the orchestrator sends when the booking asks for none.
+const captainSchema = z.union([z.literal(''), crewIdSchema]);
+
+const eventFields = {
+  event_name: z.string().trim().min(1, 'give the charter a name').max(200),
+  date: instantSchema,
+  duration_hours: z.number().positive('must be more than 0 hours').max(240),
+  location: z.string().trim().min(1, 'say where the crew should be').max(500),
+  crew: z.array(crewIdSchema).max(100),
+  captain: captainSchema,
+  notes: notesSchema.optional(),
+  guest_page_url: guestPageUrlSchema.optional(),
+  timezone: timezoneSchema.optional(),
+  booking_ref: z.union([z.string().max(200), z.null()]).optional(),
+  pay_rates: payRatesSchema.optional(),
+};
+
+export const crewEventInputSchema = z.object(eventFields).superRefine((e, check) => noDuplicates(e.crew, e.captain, check));
+
+export const crewEventPatchSchema = z
+  .object({
+    event_name: eventFields.event_name.optional(),
+    date: instantSchema.optional(),
+    duration_hours: eventFields.duration_hours.optional(),
+    location: eventFields.location.optional(),
+    crew: eventFields.crew.optional(),
+    captain: captainSchema.optional(),
+    notes: eventFields.notes,
+    guest_page_url: eventFields.guest_page_url,
+    timezone: eventFields.timezone,
+    booking_ref: eventFields.booking_ref,
+    pay_rates: eventFields.pay_rates,
+  })
+  .superRefine((p, check) => noDuplicates(p.crew ?? [], p.captain ?? '', check));
+
+function noDuplicates(crew: string[], captain: string, check: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  crew.forEach((id, i) => {
+    if (seen.has(id)) check.addIssue({ code: 'custom', path: ['crew', i], message: `"${id}" is listed twice` });
+    if (id === captain) check.addIssue({ code: 'custom', path: ['crew', i], message: `"${id}" is the captain; list them only as captain` });
+    seen.add(id);
+  });
+}
+
+export type CrewEventInput = z.input<typeof crewEventInputSchema>;
+export type CrewEventData = z.infer<typeof crewEventInputSchema>;
+export type CrewEventPatch = z.input<typeof crewEventPatchSchema>;
+export type CrewEventPatchData = z.infer<typeof crewEventPatchSchema>;
+
+export type EventStatus = 'active' | 'cancelled';
+export type MemberStatus = 'pending' | 'confirmed' | 'declined' | 'removed';
+
+export interface CrewEventMemberView {
+  crew_id: string;
+  name: string;
+  role: string;
+  status: MemberStatus;
+  responded_at: string | null;
+  /** The person's latest email about this event; null before any was queued. */
+  email: { status: string; sent_at: string | null } | null;
+}
+
+export interface CrewEventView {
+  event_id: string;
+  event_name: string;
+  date: string;
+  timezone: string;
+  duration_hours: number;
+  location: string;
+  notes: string | null;
+  guest_page_url: string | null;
+  booking_ref: string | null;
+  status: EventStatus;
+  version: number;
+  crew: CrewEventMemberView[];
+}
+
+export interface CreatedEvent {
+  event_id: string;
+  crew: { crew_id: string; status: string }[];
+}
+
+export interface ServiceOptions {
+  idempotencyKey?: string | undefined;
+  actor: string;
+}
