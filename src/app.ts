@@ -6,9 +6,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createHttpApp } from './http/app.js';
 import type { AppContext } from './context.js';
-import { LocalStorage } from './storage/local.js';
-import { BuiltinPageCache } from './storage/cdn.js';
-import { join } from 'node:path';
+import { createCdn, createStorage } from './storage/index.js';
 import { MailDispatcher } from './mail/dispatcher.js';
 import { createTransport } from './mail/transport.js';
 import { mailRoutes } from './mail/routes.js';
@@ -60,7 +58,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   const usesMail = runs('crew') || runs('orchestrator');
   const transport = createTransport(config.smtpUrl, config.mailFrom);
   const dispatcher = usesMail ? new MailDispatcher(database.db, transport, logger.child({ part: 'mail' })) : undefined;
-  const pageCache = new BuiltinPageCache();
+  const { cdn, pageCache } = createCdn(config, runs('orchestrator'));
   const ctx: AppContext = {
     config,
     db: database.db,
@@ -68,8 +66,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
     logger,
     credentials,
     mailKick: () => dispatcher?.kick(),
-    storage: new LocalStorage(join(config.dataDir, 'site')),
-    cdn: pageCache,
+    storage: createStorage(config),
+    cdn,
     pageCache,
   };
 
