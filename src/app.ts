@@ -15,6 +15,7 @@ import { crewRoutes } from './crew/routes.js';
 import { siteRoutes } from './site/routes.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/index.js';
+import type { EngineOptions } from './orchestrator/engine.js';
 
 export const serviceNames = ['calendar', 'crew', 'site', 'orchestrator'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -26,6 +27,8 @@ export interface DockhandOptions {
   /** Run background work (saga engine, mail dispatcher); the HTTP-less worker and tests may turn it off. */
   background?: boolean;
   logger?: Logger;
+  /** Saga tuning (timeouts, backoff); the defaults suit production, tests shorten them. */
+  engine?: Partial<EngineOptions>;
 }
 
 export interface Dockhand {
@@ -75,7 +78,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   if (runs('calendar')) await app.register(calendarRoutes(ctx));
   if (runs('crew')) await app.register(crewRoutes(ctx));
   if (runs('site') || runs('orchestrator')) await app.register(siteRoutes(ctx));
-  const orchestrator = runs('orchestrator') ? createOrchestrator(ctx) : undefined;
+  const orchestrator = runs('orchestrator') ? createOrchestrator(ctx, options.engine) : undefined;
   if (orchestrator) await app.register(orchestratorRoutes(ctx, orchestrator));
   if (usesMail && transport.kind === 'outbox') await app.register(mailRoutes(ctx));
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/env.js';
 import { createDockhand, type Dockhand, type ServiceName } from '../../src/app.js';
 import { freshDatabaseUrl } from './database.js';
+import type { EngineOptions } from '../../src/orchestrator/engine.js';
 
 export const TEST_DASHBOARD_TOKEN = 'test-dashboard-token-0123456789';
 export const TEST_SERVICE_KEY = 'test-service-key-0123456789abcdef';
@@ -20,7 +21,9 @@ export interface TestDockhand {
 }
 
 /** A real Dockhand on a random loopback port with its own data dir; removed again by close(). */
-export async function startDockhand(options: { env?: Record<string, string>; only?: ServiceName; background?: boolean } = {}): Promise<TestDockhand> {
+export async function startDockhand(
+  options: { env?: Record<string, string>; only?: ServiceName; background?: boolean; engine?: Partial<EngineOptions> } = {},
+): Promise<TestDockhand> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dockhand-test-'));
   const database = await freshDatabaseUrl();
   const config = parseConfig({
@@ -33,7 +36,7 @@ export async function startDockhand(options: { env?: Record<string, string>; onl
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const dockhand = await createDockhand({ config, only: options.only, background: options.background });
+  const dockhand = await createDockhand({ config, only: options.only, background: options.background, engine: options.engine });
   const url = await dockhand.listen();
   return {
     url,
