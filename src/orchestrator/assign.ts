@@ -11,15 +11,25 @@ export interface CrewChoice {
 
 const DAY_MS = 86_400_000;
 
+/** Everyone a booking holds: named in it, chosen for it (intent), or on its crew event (result). */
+export function crewOf(row: { data: string; result: string | null; intent: string | null }): Set<string> {
+  const data = JSON.parse(row.data) as Booking;
+  const people = new Set([...(data.crew ?? []), ...(data.captain ? [data.captain] : [])]);
+  for (const json of [row.result, row.intent]) {
+    const held = json ? (JSON.parse(json) as StepResults['crew_event']) : undefined;
+    if (held) [held.captain, ...held.crew].filter(Boolean).forEach((id) => people.add(id));
+  }
+  return people;
+}
+
 /** Crew already on other charters: who overlaps this one, and how many charters each had in the last 30 days. */
 async function workload(db: Db, bookingId: string, booking: Booking) {
   const { starts_at, ends_at } = charterColumns(booking);
   const since = new Date(Date.parse(starts_at) - 30 * DAY_MS).toISOString();
   const rows = await db
     .selectFrom('bookings')
-    .innerJoin('booking_steps', 'booking_steps.booking_id', 'bookings.id')
-    .select(['bookings.starts_at', 'bookings.ends_at', 'booking_steps.result'])
-    .where('booking_steps.step', '=', 'crew_event')
+    .leftJoin('booking_steps', (join) => join.onRef('booking_steps.booking_id', '=', 'bookings.id').on('booking_steps.step', '=', 'crew_event'))
+    .select(['bookings.starts_at', 'bookings.ends_at', 'bookings.data', 'booking_steps.result', 'booking_steps.intent'])
     .where('bookings.id', '!=', bookingId)
     .where('bookings.cancel_requested_at', 'is', null)
     .where('bookings.ends_at', '>', since)
@@ -27,10 +37,7 @@ async function workload(db: Db, bookingId: string, booking: Booking) {
   const busy = new Set<string>();
   const recent = new Map<string, number>();
   for (const row of rows) {
-    if (!row.result) continue;
-    const assigned = JSON.parse(row.result) as StepResults['crew_event'];
-    if (!assigned) continue;
-    for (const id of [assigned.captain, ...assigned.crew]) {
+    for (const id of crewOf(row)) {
       if (row.starts_at < ends_at && row.ends_at > starts_at) busy.add(id);
       if (row.starts_at <= starts_at) recent.set(id, (recent.get(id) ?? 0) + 1);
     }

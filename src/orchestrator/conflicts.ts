@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { BookingRow } from './store.js';
-import type { StepResults } from './types.js';
+import { crewOf } from './assign.js';
 
 export interface Conflict {
   kind: 'duplicate' | 'boat' | 'crew';
@@ -11,13 +11,13 @@ export interface Conflict {
 /**
  * Another live booking that this one cannot sail beside: the same charter from another channel, the
  * same boat at an overlapping time, or named crew already on an overlapping charter. The booking that
- * came first keeps its place; a newer one in conflict never blocks an older one.
+ * came first keeps its place: a newer one blocks an older one only once it has synced.
  */
 export async function findConflict(db: Db, booking: BookingRow): Promise<Conflict | undefined> {
   const rows = await db
     .selectFrom('bookings')
     .leftJoin('booking_steps', (join) => join.onRef('booking_steps.booking_id', '=', 'bookings.id').on('booking_steps.step', '=', 'crew_event'))
-    .select(['bookings.id', 'bookings.source', 'bookings.external_id', 'bookings.data', 'bookings.boat', 'bookings.starts_at', 'bookings.status', 'bookings.created_at', 'booking_steps.result'])
+    .select(['bookings.id', 'bookings.source', 'bookings.external_id', 'bookings.data', 'bookings.boat', 'bookings.starts_at', 'bookings.status', 'bookings.created_at', 'booking_steps.result', 'booking_steps.intent'])
     .where('bookings.id', '!=', booking.id)
     .where('bookings.cancel_requested_at', 'is', null)
     .where('bookings.starts_at', '<', booking.ends_at)
@@ -26,8 +26,9 @@ export async function findConflict(db: Db, booking: BookingRow): Promise<Conflic
     .execute();
   const named = new Set([...(booking.data.crew ?? []), ...(booking.data.captain ? [booking.data.captain] : [])]);
   for (const row of rows) {
-    const newerInConflict = row.status === 'conflict' && (row.created_at > booking.created_at || (row.created_at === booking.created_at && row.id > booking.id));
-    if (newerInConflict) continue;
+    // The booking that came first keeps its place; a newer one yields unless it has already synced.
+    const newer = row.created_at > booking.created_at || (row.created_at === booking.created_at && row.id > booking.id);
+    if (newer && row.status !== 'synced') continue;
     const data = JSON.parse(row.data) as BookingRow['data'];
     const other = { id: row.id, source: row.source, external_id: row.external_id, guest_name: data.guest.name, date: data.date, start_time: data.start_time };
     const sameBoat = booking.boat !== null && row.boat !== null && booking.boat.toLowerCase() === row.boat.toLowerCase();
@@ -37,8 +38,7 @@ export async function findConflict(db: Db, booking: BookingRow): Promise<Conflic
     if (sameBoat) {
       return { kind: 'boat', other, message: `${booking.boat} is already booked at an overlapping time by booking ${row.id} (${row.source} ${row.external_id}, ${data.guest.name}, ${data.date} ${data.start_time})` };
     }
-    const assigned = row.result ? (JSON.parse(row.result) as StepResults['crew_event']) : undefined;
-    const theirs = new Set([...(data.crew ?? []), ...(data.captain ? [data.captain] : []), ...(assigned ? [assigned.captain, ...assigned.crew] : [])]);
+    const theirs = crewOf(row);
     const clash = [...named].filter((id) => theirs.has(id));
     if (clash.length > 0) {
       return { kind: 'crew', other, message: `${clash.join(', ')} ${clash.length === 1 ? 'is' : 'are'} already on an overlapping charter: booking ${row.id} (${row.source} ${row.external_id})` };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../db/ids.js';
+import { withLock } from '../db/lock.js';
 import { RemoteError } from './adapters/http.js';
 import { findConflict } from './conflicts.js';
 import { ConflictError, errorMessage, isRetryable } from './errors.js';
@@ -156,13 +157,16 @@ export class SagaEngine {
         const attemptId = await startAttempt(db, bookingId, name);
         try {
           const results = resultsOf(await loadSteps(db, bookingId));
-          const intent = async <T>(make: () => T | Promise<T>): Promise<T> => {
-            const stored = (await loadSteps(db, bookingId)).get(name)?.intent;
-            if (stored) return JSON.parse(stored) as T;
-            const value = await make();
-            await db.updateTable('booking_steps').set({ intent: JSON.stringify(value) }).where('booking_id', '=', bookingId).where('step', '=', name).execute();
-            return value;
-          };
+          // Decisions that pick from shared resources (crew) are made one at a time, and recorded
+          // before the lock is let go, so two bookings never choose the same free person.
+          const intent = <T>(make: () => T | Promise<T>): Promise<T> =>
+            withLock(this.ctx, 'crew-assignment', async () => {
+              const stored = (await loadSteps(db, bookingId)).get(name)?.intent;
+              if (stored) return JSON.parse(stored) as T;
+              const value = await make();
+              await db.updateTable('booking_steps').set({ intent: JSON.stringify(value) }).where('booking_id', '=', bookingId).where('step', '=', name).execute();
+              return value;
+            });
           const result = await withTimeout(
             run({ bookingId, version, booking: booking.data, cancelled, results, ports: this.ports, ctx: this.ctx, intent }),
             this.options.stepTimeoutMs,
