@@ -34,7 +34,7 @@ program
   .command('migrate')
   .description('apply database migrations and exit')
   .action(async () => {
-    const dockhand = await openDockhand({ logLevel: 'warn' });
+    const dockhand = await openDockhand({ logLevel: 'warn', migrate: true });
     await dockhand.close();
     console.log('database is at the latest migration');
   });

@@ -28,11 +28,11 @@ export function printGenerated(generated: Generated, dataDir: string): void {
 }
 
 /** A Dockhand for a command that needs the database but no HTTP listener. */
-export async function openDockhand(options: { only?: ServiceName; logLevel?: Config['logLevel'] } = {}): Promise<Dockhand> {
+export async function openDockhand(options: { only?: ServiceName; logLevel?: Config['logLevel']; migrate?: boolean } = {}): Promise<Dockhand> {
   const config = loadConfigOrExit();
   if (options.logLevel && config.logLevel === 'info') config.logLevel = options.logLevel;
   try {
-    const dockhand = await createDockhand({ config, only: options.only, background: false });
+    const dockhand = await createDockhand({ config, only: options.only, background: false, migrate: options.migrate });
     printGenerated(dockhand.generated, config.dataDir);
     return dockhand;
   } catch (error) {

@@ -47,13 +47,16 @@ export function registerServeCommands(program: Command): void {
   program
     .command('worker')
     .description('run the saga engine and mail dispatcher without HTTP')
-    .action(async () => {
+    .option('--concurrency <n>', 'bookings synced at once by this worker', '8')
+    .action(async (options: { concurrency: string }) => {
+      const concurrency = Number(options.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) fail(new Error('--concurrency must be a whole number from 1 to 256'));
       const config = loadConfigOrExit();
       try {
-        const dockhand = await createDockhand({ config, only: 'orchestrator', background: false });
+        const dockhand = await createDockhand({ config, only: 'orchestrator', background: false, engine: { concurrency } });
         printGenerated(dockhand.generated, config.dataDir);
         dockhand.startBackground();
-        console.error(`dockhand worker ${dockhand.orchestrator?.engine.owner} running (${dockhand.database.dialect})`);
+        console.error(`dockhand worker ${dockhand.orchestrator?.engine.owner} running (${dockhand.database.dialect}, concurrency ${concurrency})`);
         onShutdown(() => dockhand.close());
       } catch (error) {
         fail(error);

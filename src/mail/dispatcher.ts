@@ -31,6 +31,7 @@ export class MailDispatcher {
 
   constructor(
     private readonly db: Db,
+    private readonly dialect: 'sqlite' | 'postgres',
     private readonly transport: MailTransport,
     private readonly logger: Logger,
     options: DispatcherOptions = {},
@@ -104,7 +105,7 @@ export class MailDispatcher {
     return this.db
       .updateTable('outbox')
       .set({ status: 'sending', lease_until: later(this.leaseMs), attempts: sql<number>`attempts + 1` })
-      .where('id', 'in', due)
+      .where('id', 'in', this.dialect === 'postgres' ? due.forUpdate().skipLocked() : due)
       .where((eb) =>
         eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)])]),
       )

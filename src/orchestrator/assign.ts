@@ -63,7 +63,9 @@ export async function chooseCrew(db: Db, port: CrewPort, bookingId: string, book
   const pick = (role: string, count: number): string[] => {
     const candidates = roster
       .filter((m: CrewMemberRef) => m.roles.includes(role) && !taken.has(m.id) && !busy.has(m.id))
-      .sort((a, b) => (recent.get(a.id) ?? 0) - (recent.get(b.id) ?? 0) || a.id.localeCompare(b.id))
+      // Fewest recent charters first; among equals, specialists before people who can fill other roles
+      // too (a captain who also crews is kept free for a boat that needs a captain).
+      .sort((a, b) => (recent.get(a.id) ?? 0) - (recent.get(b.id) ?? 0) || a.roles.length - b.roles.length || a.id.localeCompare(b.id))
       .slice(0, count)
       .map((m) => m.id);
     candidates.forEach((id) => taken.add(id));

@@ -9,8 +9,7 @@ import { ConflictError, errorMessage, isRetryable } from './errors.js';
 import { emailOwnerAboutConflict } from './owner-email.js';
 import { sagaSteps, type Ports } from './saga.js';
 import {
-  claimBooking,
-  dueBookings,
+  claimDue,
   endAttempt,
   extendLease,
   findBooking,
@@ -88,11 +87,29 @@ export class SagaEngine {
     this.timer = setTimeout(() => void this.tick(), 0);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming, lets running sagas finish their current step, and past the deadline hands what is
+   * still running back to the others at once (rather than after the lease), so a SIGTERM loses nothing.
+   */
+  async stop(deadlineMs = 8000): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
-    while (this.active.size > 0) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + deadlineMs;
+    while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const id of this.active) {
+      await this.ctx.db
+        .updateTable('bookings')
+        .set({ lease_owner: null, lease_until: null, next_run_at: nowIso() })
+        .where('id', '=', id)
+        .where('lease_owner', '=', this.owner)
+        .execute()
+        .catch(() => {});
+    }
+  }
+
+  get running(): number {
+    return this.active.size;
   }
 
   private async tick(): Promise<void> {
@@ -101,9 +118,8 @@ export class SagaEngine {
       try {
         const free = this.options.concurrency - this.active.size;
         if (free > 0) {
-          const ids = (await dueBookings(this.ctx.db, free + this.active.size)).filter((id) => !this.active.has(id));
-          for (const id of ids.slice(0, free)) {
-            if (!(await claimBooking(this.ctx.db, id, this.owner, this.options.leaseMs))) continue;
+          const ids = await claimDue(this.ctx.db, this.ctx.dialect, this.owner, free, this.options.leaseMs, this.active);
+          for (const id of ids) {
             this.active.add(id);
             void this.run(id).finally(() => {
               this.active.delete(id);

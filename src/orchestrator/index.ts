@@ -35,10 +35,14 @@ export function createPorts(ctx: AppContext, timeoutMs: number): Ports {
   return { calendar, crew, site: new SiteService(ctx) };
 }
 
-export function createOrchestrator(ctx: AppContext, options: Partial<EngineOptions> = {}): Orchestrator {
+/** `announce` tells other processes (workers on PostgreSQL) that a booking has work due. */
+export function createOrchestrator(ctx: AppContext, options: Partial<EngineOptions> = {}, announce: () => void = () => {}): Orchestrator {
   const engineOptions = { ...defaultEngineOptions, ...options };
   const ports = createPorts(ctx, engineOptions.stepTimeoutMs);
   const engine = new SagaEngine(ctx, ports, engineOptions);
-  const service = new OrchestratorService(ctx, ports, () => engine.kick());
+  const service = new OrchestratorService(ctx, ports, () => {
+    engine.kick();
+    announce();
+  });
   return { service, engine, start: () => engine.start(), stop: () => engine.stop() };
 }

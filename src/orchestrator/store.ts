@@ -129,31 +129,46 @@ export async function history(q: Queryable, bookingId: string) {
     .execute();
 }
 
-/** Bookings with work due and nobody holding them. */
-export async function dueBookings(db: Db, limit: number): Promise<string[]> {
+/**
+ * Takes up to `limit` due bookings for this worker. On PostgreSQL one statement claims them, skipping
+ * rows other workers are claiming this instant; on SQLite (one process, one writer) a compare-and-set
+ * per row does the same. Either way a booking has one holder, until its lease runs out.
+ */
+export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: string, limit: number, leaseMs: number, exclude: Set<string>): Promise<string[]> {
   const now = nowIso();
-  const rows = await db
-    .selectFrom('bookings')
-    .select('id')
-    .where('next_run_at', '<=', now)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-    .orderBy('next_run_at')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.id);
-}
-
-/** Takes the booking for this worker if nobody else holds it; false when another worker won. */
-export async function claimBooking(db: Db, id: string, owner: string, leaseMs: number): Promise<boolean> {
-  const now = nowIso();
-  const result = await db
-    .updateTable('bookings')
-    .set({ lease_owner: owner, lease_until: new Date(Date.now() + leaseMs).toISOString() })
-    .where('id', '=', id)
-    .where('next_run_at', '<=', now)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const leaseUntil = new Date(Date.now() + leaseMs).toISOString();
+  const due = (q: Db) => {
+    let query = q
+      .selectFrom('bookings')
+      .select('id')
+      .where('next_run_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_run_at')
+      .limit(limit);
+    if (exclude.size > 0) query = query.where('id', 'not in', [...exclude]);
+    return query;
+  };
+  if (dialect === 'postgres') {
+    const rows = await db
+      .updateTable('bookings')
+      .set({ lease_owner: owner, lease_until: leaseUntil })
+      .where('id', 'in', due(db).forUpdate().skipLocked())
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+  const claimed: string[] = [];
+  for (const { id } of await due(db).execute()) {
+    const result = await db
+      .updateTable('bookings')
+      .set({ lease_owner: owner, lease_until: leaseUntil })
+      .where('id', '=', id)
+      .where('next_run_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) claimed.push(id);
+  }
+  return claimed;
 }
 
 export async function extendLease(db: Db, id: string, owner: string, leaseMs: number): Promise<void> {

@@ -36,7 +36,7 @@ export async function startDockhand(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const dockhand = await createDockhand({ config, only: options.only, background: options.background, engine: options.engine });
+  const dockhand = await createDockhand({ config, only: options.only, background: options.background, engine: options.engine, migrate: true });
   const url = await dockhand.listen();
   return {
     url,
