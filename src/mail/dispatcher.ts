@@ -118,7 +118,7 @@ export class MailDispatcher {
       await this.transport.send(row);
       await this.db
         .updateTable('outbox')
-        .set({ status: this.transport.kind === 'smtp' ? 'sent' : 'captured', sent_at: nowIso(), lease_until: null, last_error: null })
+        .set({ status: this.transport.kind === 'outbox' ? 'captured' : 'sent', sent_at: nowIso(), lease_until: null, last_error: null })
         .where('id', '=', row.id)
         .execute();
     } catch (error) {
