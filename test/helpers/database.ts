@@ -5,8 +5,7 @@ import pg from 'pg';
  * When TEST_DATABASE_URL is set (postgres://…), each Dockhand a test starts gets a fresh schema of its
  * own on that server, dropped again afterwards, so runs never collide; otherwise SQLite in a temp dir.
  */
-export async function freshDatabaseUrl(): Promise<{ url: string | undefined; drop(): Promise<void> }> {
-  const base = process.env.TEST_DATABASE_URL;
+export async function freshDatabaseUrl(base = process.env.TEST_DATABASE_URL): Promise<{ url: string | undefined; drop(): Promise<void> }> {
   if (!base) return { url: undefined, drop: async () => {} };
   const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: base });
@@ -25,3 +24,6 @@ export async function freshDatabaseUrl(): Promise<{ url: string | undefined; dro
     },
   };
 }
+
+/** The PostgreSQL server every machine of this project runs (CI included); tests of PostgreSQL-only features use it. */
+export const LOCAL_POSTGRES = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
