@@ -25,8 +25,17 @@ export interface ServerProcess {
 }
 
 /** Starts `dockhand serve …` from source and resolves once it listens. */
-export async function startServerProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+export function startServerProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  return startDockhandProcess(['serve', ...args], env, /listening on (http:\/\/\S+)/, timeoutMs);
+}
+
+/** Starts `dockhand worker …` from source and resolves once it runs. */
+export function startWorkerProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+  return startDockhandProcess(['worker', ...args], env, /worker (\S+) running/, timeoutMs);
+}
+
+async function startDockhandProcess(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,10 +43,10 @@ export async function startServerProcess(args: string[], env: Record<string, str
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`dockhand ${args[0]} did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const match = out.match(/listening on (http:\/\/\S+)/);
+      const match = out.match(ready);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
