@@ -27,6 +27,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     // A schema in the URL (?schema=name) keeps installations, or test runs, apart on one database.
     const pool = new pg.Pool({ connectionString, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    postgresSchemas.set(db, schema ?? 'public');
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   const dir = resolve(options.dataDir);
@@ -41,6 +42,11 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
+
+const postgresSchemas = new WeakMap<Db, string>();
+
+/** The PostgreSQL schema a handle works in (undefined for SQLite): migrations keep their own tables there. */
+export const schemaOf = (db: Db): string | undefined => postgresSchemas.get(db);
 
 export function splitSchema(databaseUrl: string): { connectionString: string; schema: string | undefined } {
   const url = new URL(databaseUrl);

@@ -1,5 +1,5 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
-import type { Db } from './database.js';
+import { schemaOf, type Db } from './database.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_photos.js';
 import * as m0004 from './migrations/0004_crew_offers.js';
@@ -13,10 +13,14 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+// Kysely looks for its bookkeeping tables in every schema it can see; pin them to ours, or another
+// installation's tables on the same server would be taken for this one's.
+const migratorFor = (db: Db) => new Migrator({ db, provider, ...(schemaOf(db) ? { migrationTableSchema: schemaOf(db) } : {}) });
+
 export const latestMigration = Object.keys(migrations).sort().at(-1)!;
 
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+  const migrator = migratorFor(db);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
@@ -32,12 +36,14 @@ export interface SchemaState {
 }
 
 export async function schemaState(db: Db): Promise<SchemaState> {
-  const migrator = new Migrator({ db, provider });
+  const migrator = migratorFor(db);
   const known = await migrator.getMigrations();
   const pending = known.filter((m) => m.executedAt === undefined).map((m) => m.name);
   let applied: string[] = [];
   try {
-    applied = (await db.selectFrom('kysely_migration' as never).select('name' as never).execute()).map((r) => (r as { name: string }).name);
+    const schema = schemaOf(db);
+    const from = schema ? db.withSchema(schema) : db;
+    applied = (await from.selectFrom('kysely_migration' as never).select('name' as never).execute()).map((r) => (r as { name: string }).name);
   } catch {
     applied = [];
   }
