@@ -16,7 +16,7 @@ export interface MailParts {
 
 const muted = 'padding:2px 12px 2px 0;color:#6b7785;vertical-align:top';
 
-function facts(e: EventFacts, who: Recipient): [string, string][] {
+export function facts(e: EventFacts, who: Recipient): [string, string][] {
   const rows: [string, string][] = [
     ['When', whenText(e)],
     ['Duration', durationText(e.duration_hours)],
@@ -29,20 +29,20 @@ function facts(e: EventFacts, who: Recipient): [string, string][] {
   return rows;
 }
 
-const factsHtml = (rows: [string, string][]) =>
+export const factsHtml = (rows: [string, string][]) =>
   html`<table role="presentation" style="border-collapse:collapse">${rows.map(
     ([k, v]) => html`<tr><td style="${muted}">${k}</td><td style="white-space:pre-line">${v}</td></tr>`,
   )}</table>`;
 
 /** Joins text lines, keeping at most one blank line in a row. */
-const lines = (...all: (string | false | undefined)[]) =>
+export const lines = (...all: (string | false | undefined)[]) =>
   all
     .filter((l): l is string => typeof l === 'string')
     .filter((l, i, arr) => l !== '' || (i > 0 && arr[i - 1] !== ''))
     .join('\n')
     .trim();
 
-function compose(subject: string, heading: string, textParts: string[], body: RawHtml): MailParts {
+export function compose(subject: string, heading: string, textParts: string[], body: RawHtml): MailParts {
   const page = html`<h1 style="font-size:20px;margin:0 0 12px">${heading}</h1>
 ${body}`;
   return { subject, text: lines(...textParts), html: emailLayout(subject, page) };

@@ -11,6 +11,8 @@ import { eventView, factsOf, loadEvent, loadMembers, type MemberRow } from './ev
 import { durationText, payText, roleText, whenText } from './format.js';
 import { stripRevenue } from './notes.js';
 import { checkRoster, insertSeat, issueLink, queueMail, ratesInCents, recipientOf, seatsFor, toUtcInstant, type Seat } from './seats.js';
+import { withdrawStale } from './vacancies.js';
+import { replacementsOf } from './vacancy-store.js';
 import { crewEventPatchSchema, type CrewEventPatch, type CrewEventView, type CrewMember, type ServiceOptions } from './types.js';
 
 type EventFields = Pick<CrewEventTable, 'event_name' | 'starts_at' | 'timezone' | 'duration_hours' | 'location' | 'notes' | 'guest_page_url' | 'booking_ref' | 'captain_id'>;
@@ -38,6 +40,23 @@ function commonChanges(a: EventFields, b: EventFields, joined: string[], left: s
   return out;
 }
 
+/**
+ * Maps a named person to whoever holds their place now. The orchestrator sends the crew it chose for
+ * the booking, not knowing of replacements; naming the replacement as well means "both", so nothing maps.
+ */
+function inheritPlaces(replaced: ReadonlyMap<string, string>, named: string[]): (crewId: string) => string {
+  const listed = new Set(named);
+  return (crewId) => {
+    let holder = crewId;
+    for (let hop = 0; hop < 20; hop++) {
+      const next = replaced.get(holder);
+      if (next === undefined || listed.has(next)) break;
+      holder = next;
+    }
+    return holder;
+  };
+}
+
 const memberOf = (m: MemberRow): CrewMember | undefined =>
   m.name && m.email ? { id: m.crew_id, name: m.name, email: m.email, roles: [] } : undefined;
 
@@ -54,9 +73,12 @@ export async function updateEvent(ctx: AppContext, id: string, patch: CrewEventP
       throw new AppError(409, 'event_cancelled', `Crew event "${id}" was cancelled and can no longer change. Create a new event instead.`);
     }
     const rows = await loadMembers(trx, id);
-    const active = rows.filter((m) => m.status !== 'removed');
-    const crewIds = p.crew ?? active.filter((m) => m.role !== 'captain').map((m) => m.crew_id);
-    const captain = p.captain ?? active.find((m) => m.role === 'captain')?.crew_id ?? '';
+    const replaced = await replacementsOf(trx, id);
+    // Someone whose declined place was taken is off the crew; whoever took it is on it.
+    const active = rows.filter((m) => m.status !== 'removed' && !replaced.has(m.crew_id));
+    const current = inheritPlaces(replaced, [...(p.crew ?? []), ...(p.captain ? [p.captain] : [])]);
+    const crewIds = p.crew?.map(current) ?? active.filter((m) => m.role !== 'captain').map((m) => m.crew_id);
+    const captain = (p.captain === undefined ? undefined : current(p.captain)) ?? active.find((m) => m.role === 'captain')?.crew_id ?? '';
     if (crewIds.includes(captain)) throw unprocessable(`"${captain}" cannot be both captain and crew; list them only as captain.`, [{ path: 'captain', message: 'also listed in crew' }]);
     const activeIds = new Set(active.map((m) => m.crew_id));
     const captainChanged = captain !== (active.find((m) => m.role === 'captain')?.crew_id ?? '');
@@ -128,6 +150,7 @@ export async function updateEvent(ctx: AppContext, id: string, patch: CrewEventP
       const member = memberOf(row);
       if (member) await queueMail(trx, member, ref('crew_change', seat.crew_id), changeMail(facts, recipientOf(member, seat), changes, link.link, reset));
     }
+    await withdrawStale(ctx, trx, id, opts.actor);
     await audit(trx, {
       actor: opts.actor,
       entity: ENTITY,

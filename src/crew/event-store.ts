@@ -2,7 +2,8 @@ import type { Queryable } from '../db/database.js';
 import type { CrewEventMemberTable, CrewEventTable } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import type { EventFacts } from './format.js';
-import type { CrewEventMemberView, CrewEventView, EventStatus, MemberStatus } from './types.js';
+import type { CrewEventMemberView, CrewEventView, EventStatus, MemberStatus, VacancyView } from './types.js';
+import { loadOffers, loadVacancies, replacementsOf } from './vacancy-store.js';
 
 export type MemberRow = CrewEventMemberTable & { name: string | null; email: string | null };
 
@@ -60,7 +61,17 @@ async function latestMailByCrew(q: Queryable, eventId: string): Promise<Map<stri
 
 export async function eventView(q: Queryable, id: string): Promise<CrewEventView> {
   const event = await loadEvent(q, id);
-  const [members, mail] = await Promise.all([loadMembers(q, id), latestMailByCrew(q, id)]);
+  const [members, mail, vacancies, offers, replaced] = await Promise.all([
+    loadMembers(q, id),
+    latestMailByCrew(q, id),
+    loadVacancies(q, id),
+    loadOffers(q, id),
+    replacementsOf(q, id),
+  ]);
+  const replaces = new Map([...replaced].map(([declined, took]) => [took, declined]));
+  const names = new Map(members.map((m) => [m.crew_id, m.name ?? m.crew_id]));
+  const roster = await q.selectFrom('crew_members').select(['id', 'name']).where('id', 'in', ['', ...offers.map((o) => o.crew_id)]).execute();
+  for (const r of roster) names.set(r.id, r.name);
   return {
     event_id: event.id,
     event_name: event.event_name,
@@ -80,6 +91,19 @@ export async function eventView(q: Queryable, id: string): Promise<CrewEventView
       status: m.status as MemberStatus,
       responded_at: m.responded_at,
       email: mail.get(m.crew_id) ?? null,
+      replaced_by: replaced.get(m.crew_id) ?? null,
+      replaces: replaces.get(m.crew_id) ?? null,
     })),
+    vacancies: vacancies.map(
+      (v): VacancyView => ({
+        vacancy_id: v.id,
+        role: v.role,
+        declined: v.declined_crew_id,
+        status: v.status as VacancyView['status'],
+        filled_by: v.filled_by,
+        expires_at: v.expires_at,
+        offers: offers.filter((o) => o.vacancy_id === v.id).map((o) => ({ crew_id: o.crew_id, name: names.get(o.crew_id) ?? o.crew_id, status: o.status })),
+      }),
+    ),
   };
 }

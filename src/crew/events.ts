@@ -6,6 +6,7 @@ import { once, type StoredResponse } from '../http/idempotency.js';
 import { cancelMail, inviteMail } from './emails.js';
 import { eventView, factsOf, loadEvent, loadMembers } from './event-store.js';
 import { stripRevenue } from './notes.js';
+import { withdrawStale } from './vacancies.js';
 import { checkRoster, insertSeat, issueLink, queueMail, ratesInCents, recipientOf, seatsFor, toUtcInstant } from './seats.js';
 import { crewEventInputSchema, type CreatedEvent, type CrewEventInput, type CrewEventView, type ServiceOptions } from './types.js';
 
@@ -80,6 +81,7 @@ export async function cancelEvent(ctx: AppContext, id: string, opts: ServiceOpti
       const dedupeKey = `crew-cancel:${id}:${m.crew_id}`;
       await queueMail(trx, member, { kind: 'crew_cancel', dedupeKey, eventId: id }, cancelMail(facts, recipientOf(member, seat)));
     }
+    await withdrawStale(ctx, trx, id, opts.actor);
     await audit(trx, { actor: opts.actor, entity: ENTITY, entityId: id, action: 'cancel', data: { version: before.version + 1 } });
     return { statusCode: 200, body: await eventView(trx, id) };
   });

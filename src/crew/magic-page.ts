@@ -27,7 +27,7 @@ export const pageHeaders: Record<string, string> = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 };
 
-function shell(title: string, body: RawHtml): string {
+export function shell(title: string, body: RawHtml): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>${title}</title><style>${raw(style)}</style></head>
@@ -36,6 +36,7 @@ function shell(title: string, body: RawHtml): string {
 
 function stateLine(v: LinkView): RawHtml {
   if (v.event.status === 'cancelled') return html`<p class="state cancelled">This charter was cancelled. There is nothing more to do.</p>`;
+  if (v.replacedBy) return html`<p class="state declined">You declined, and ${v.replacedBy} has taken your place. There is nothing more to do.</p>`;
   const { status, responded_at } = v.me;
   if (status === 'confirmed') return html`<p class="state confirmed">You confirmed${responded_at ? html` <small>(${responded_at.slice(0, 16).replace('T', ' ')} UTC)</small>` : ''}. Thank you!</p>`;
   if (status === 'declined') return html`<p class="state declined">You declined. If that changes, confirm below.</p>`;
@@ -43,7 +44,7 @@ function stateLine(v: LinkView): RawHtml {
 }
 
 function actions(token: string, v: LinkView): RawHtml | '' {
-  if (v.event.status === 'cancelled') return '';
+  if (v.event.status === 'cancelled' || v.replacedBy) return '';
   const base = `/m/${encodeURIComponent(token)}`;
   return html`<div class="actions">
 <form method="post" action="${base}/confirm"><button class="yes" type="submit">${v.me.status === 'confirmed' ? 'Confirmed ✓' : 'Confirm'}</button></form>
@@ -95,11 +96,17 @@ export const notFoundPage = (): string =>
 <p>It may have expired, or a newer email about this charter replaced it. Use the link in the latest email you received, or ask your operator to send a new one.</p></div>`,
   );
 
-export function refusedPage(reason: 'cancelled' | 'removed', token: string): string {
-  const said = reason === 'cancelled' ? 'This charter was cancelled, so it no longer takes answers.' : 'You are no longer on the crew of this charter, so it no longer takes your answer.';
+const refusals = {
+  cancelled: 'This charter was cancelled, so it no longer takes answers.',
+  removed: 'You are no longer on the crew of this charter, so it no longer takes your answer.',
+  replaced: 'You declined, and someone else has since taken your place on this charter.',
+};
+
+export function refusedPage(reason: keyof typeof refusals, token: string): string {
+  const said = refusals[reason];
   return shell(
     'Not recorded',
-    html`<div class="card"><h1>Your answer was not recorded</h1><p class="state ${reason}">${said}</p>
+    html`<div class="card"><h1>Your answer was not recorded</h1><p class="state ${reason === 'replaced' ? 'declined' : reason}">${said}</p>
 <p><a href="/m/${encodeURIComponent(token)}">Back to the charter</a></p></div>`,
   );
 }

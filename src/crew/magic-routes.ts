@@ -2,6 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import { answerLink, viewLink, type Answer } from './magic.js';
 import { linkPage, notFoundPage, pageHeaders, refusedPage, tooManyPage } from './magic-page.js';
+import { offerPage, offerRefusal } from './offer-page.js';
+import { acceptOffer, passOffer, viewOffer } from './offers.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
@@ -22,11 +24,25 @@ export function magicRoutes(ctx: AppContext, limiter = new SlidingWindowLimiter(
   const answer = (value: Answer) => async (request: TokenRequest, reply: FastifyReply) => {
     if (limited(request, reply)) return reply;
     const { token } = request.params;
-    const outcome = await answerLink(ctx.db, token, value);
+    const outcome = await answerLink(ctx, token, value);
     if (outcome === 'not_found') return send(reply, 404, notFoundPage());
-    if (outcome === 'cancelled' || outcome === 'removed') return send(reply, 409, refusedPage(outcome, token));
-    // 303 turns the POST into a GET, so a reload shows the page rather than posting again.
-    return reply.headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).redirect(`/m/${encodeURIComponent(token)}`, 303);
+    if (outcome === 'cancelled' || outcome === 'removed' || outcome === 'replaced') return send(reply, 409, refusedPage(outcome, token));
+    return backToPage(reply, token);
+  };
+
+  // 303 turns the POST into a GET, so a reload shows the page rather than posting again.
+  const backToPage = (reply: FastifyReply, token: string) =>
+    reply.headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).redirect(`/m/${encodeURIComponent(token)}`, 303);
+
+  /** An offered place: accepting can be refused (filled, closed…); "no thanks" always lands back on the page. */
+  const offer = (take: boolean) => async (request: TokenRequest, reply: FastifyReply) => {
+    if (limited(request, reply)) return reply;
+    const { token } = request.params;
+    const outcome = take ? await acceptOffer(ctx, token) : await passOffer(ctx, token);
+    if (outcome === 'not_found') return send(reply, 404, notFoundPage());
+    const refused = take ? offerRefusal(outcome, token) : undefined;
+    if (refused) return send(reply, refused.status, refused.page);
+    return backToPage(reply, token);
   };
 
   return async (app) => {
@@ -35,11 +51,17 @@ export function magicRoutes(ctx: AppContext, limiter = new SlidingWindowLimiter(
 
     app.get('/m/:token', async (request: TokenRequest, reply) => {
       if (limited(request, reply)) return reply;
-      const view = await viewLink(ctx.db, request.params.token);
-      if (!view) return send(reply, 404, notFoundPage());
-      return send(reply, 200, linkPage(request.params.token, view));
+      const { token } = request.params;
+      const view = await viewLink(ctx.db, token);
+      if (view) return send(reply, 200, linkPage(token, view));
+      // Not a place on a crew: perhaps the offer of one. Once accepted, the same link finds the place above.
+      const offered = await viewOffer(ctx.db, token);
+      if (offered) return send(reply, 200, offerPage(token, offered));
+      return send(reply, 404, notFoundPage());
     });
     app.post('/m/:token/confirm', answer('confirmed'));
     app.post('/m/:token/decline', answer('declined'));
+    app.post('/m/:token/accept', offer(true));
+    app.post('/m/:token/pass', offer(false));
   };
 }

@@ -1,15 +1,19 @@
+import type { AppContext } from '../context.js';
 import type { Db, Queryable } from '../db/database.js';
 import { audit } from '../db/audit.js';
-import { nowIso } from '../db/ids.js';
 import type { CrewEventTable } from '../db/schema.js';
 import { ENTITY } from './events.js';
 import { findEvent, loadMembers, type MemberRow } from './event-store.js';
 import { hashToken, isExpired, isWellFormedToken } from './links.js';
+import { openVacancy, withdrawStale } from './vacancies.js';
+import { replacementsOf } from './vacancy-store.js';
 
 export interface LinkView {
   event: CrewEventTable;
   me: MemberRow;
   everyone: MemberRow[];
+  /** Set when this person declined and someone else has taken the place: who. */
+  replacedBy: string | undefined;
 }
 
 async function findByToken(db: Queryable, token: string): Promise<{ event: CrewEventTable; me: MemberRow } | undefined> {
@@ -30,25 +34,33 @@ async function findByToken(db: Queryable, token: string): Promise<{ event: CrewE
 export async function viewLink(db: Db, token: string): Promise<LinkView | undefined> {
   const found = await findByToken(db, token);
   if (!found) return undefined;
-  return { ...found, everyone: await loadMembers(db, found.event.id) };
+  const everyone = await loadMembers(db, found.event.id);
+  const took = found.me.status === 'declined' ? (await replacementsOf(db, found.event.id)).get(found.me.crew_id) : undefined;
+  const replacedBy = took === undefined ? undefined : (everyone.find((m) => m.crew_id === took)?.name ?? took);
+  return { ...found, everyone, replacedBy };
 }
 
 export type Answer = 'confirmed' | 'declined';
-export type AnswerOutcome = 'recorded' | 'unchanged' | 'not_found' | 'cancelled' | 'removed';
+export type AnswerOutcome = 'recorded' | 'unchanged' | 'not_found' | 'cancelled' | 'removed' | 'replaced';
 
-/** Records a person's answer from their link; a cancelled event or a removed person refuses it. */
-export async function answerLink(db: Db, token: string, answer: Answer): Promise<AnswerOutcome> {
-  return db.transaction().execute(async (trx) => {
+/**
+ * Records a person's answer from their link; a cancelled event, a removed person or a decliner whose
+ * place was since taken refuses it. A decline offers the place on at once; confirming after a decline
+ * withdraws those offers, in the same transaction.
+ */
+export async function answerLink(ctx: AppContext, token: string, answer: Answer, now = new Date()): Promise<AnswerOutcome> {
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<AnswerOutcome> => {
     const found = await findByToken(trx, token);
     if (!found) return 'not_found';
     const { event, me } = found;
     if (event.status === 'cancelled') return 'cancelled';
     if (me.status === 'removed') return 'removed';
+    if (me.status === 'declined' && (await replacementsOf(trx, event.id)).has(me.crew_id)) return 'replaced';
     if (me.status === answer) return 'unchanged';
-    const now = nowIso();
+    const at = now.toISOString();
     const changed = await trx
       .updateTable('crew_event_members')
-      .set({ status: answer, responded_at: now, updated_at: now })
+      .set({ status: answer, responded_at: at, updated_at: at })
       .where('token_hash', '=', me.token_hash)
       .where('status', '=', me.status)
       .executeTakeFirst();
@@ -60,6 +72,10 @@ export async function answerLink(db: Db, token: string, answer: Answer): Promise
       action: answer === 'confirmed' ? 'crew_confirm' : 'crew_decline',
       data: { crew_id: me.crew_id, from: me.status, to: answer },
     });
+    if (answer === 'declined') await openVacancy(ctx, trx, event, me, now);
+    else await withdrawStale(ctx, trx, event.id, `crew:${me.crew_id}`);
     return 'recorded';
   });
+  if (outcome === 'recorded') ctx.mailKick();
+  return outcome;
 }

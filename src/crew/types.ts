@@ -112,6 +112,21 @@ export interface CrewEventMemberView {
   responded_at: string | null;
   /** The person's latest email about this event; null before any was queued. */
   email: { status: string; sent_at: string | null } | null;
+  /** For someone who declined: who has taken their place, once someone has. */
+  replaced_by: string | null;
+  /** For someone who took a declined place: whose. */
+  replaces: string | null;
+}
+
+/** A declined place and who it was offered to; "open" while offers are out. */
+export interface VacancyView {
+  vacancy_id: string;
+  role: string;
+  declined: string;
+  status: 'open' | 'filled' | 'unfilled' | 'withdrawn';
+  filled_by: string | null;
+  expires_at: string;
+  offers: { crew_id: string; name: string; status: string }[];
 }
 
 export interface CrewEventView {
@@ -127,6 +142,7 @@ export interface CrewEventView {
   status: EventStatus;
   version: number;
   crew: CrewEventMemberView[];
+  vacancies: VacancyView[];
 }
 
 export interface CreatedEvent {

@@ -158,6 +158,56 @@ export interface BookingAttemptTable {
   error: string | null;
 }
 
+/** A guest's photo: status uploaded | processing | ready | rejected | hidden. */
+export interface PhotoTable {
+  id: string;
+  slug: string;
+  /** Where the original arrived (g/<slug>/uploads/…); deleted once the clean copies exist. */
+  upload_key: string;
+  filename: string | null;
+  content_type: string;
+  size_bytes: number;
+  status: string;
+  width: number | null;
+  height: number | null;
+  attempts: number;
+  /** Why a photo was rejected, in words the guest can read; or the last processing failure. */
+  last_error: string | null;
+  next_attempt_at: string;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A declined place on a crew event being offered to others; "open" until filled, unfilled or withdrawn. */
+export interface CrewVacancyTable {
+  id: string;
+  event_id: string;
+  declined_crew_id: string;
+  role: string;
+  hourly_rate_cents: number | null;
+  status: string;
+  filled_by: string | null;
+  /** When the offers lapse and the owner is told; the sweeper acts on it, accepts check it. */
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One person's magic link to a vacancy; only the SHA-256 of the token is kept. */
+export interface CrewOfferTable {
+  id: string;
+  vacancy_id: string;
+  event_id: string;
+  crew_id: string;
+  status: string;
+  token_hash: string;
+  token_expires_at: string;
+  responded_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   audit_log: AuditTable;
   idempotency_keys: IdempotencyTable;
@@ -170,4 +220,7 @@ export interface Database {
   bookings: BookingTable;
   booking_steps: BookingStepTable;
   booking_attempts: BookingAttemptTable;
+  photos: PhotoTable;
+  crew_vacancies: CrewVacancyTable;
+  crew_offers: CrewOfferTable;
 }

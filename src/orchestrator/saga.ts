@@ -151,8 +151,10 @@ const notifications: Step = async (input) => {
   // On cancel the crew service tells everyone, captain included; a summary would only repeat it.
   if (input.cancelled || !event) return { summary_mail_id: null };
   const [roster, state] = await Promise.all([input.ports.crew.listCrew(), input.ports.crew.getEvent(event.event_id)]);
-  const captain = roster.find((m) => m.id === event.captain);
-  if (!captain) throw new Error(`captain "${event.captain}" is no longer on the roster`);
+  // The captain now on the event: someone else if the first captain declined and was replaced.
+  const captainId = state.crew.find((c) => c.role === 'captain' && c.status !== 'removed' && !c.replaced_by)?.crew_id ?? event.captain;
+  const captain = roster.find((m) => m.id === captainId);
+  if (!captain) throw new Error(`captain "${captainId}" is no longer on the roster`);
   const mail = captainSummary({
     captain,
     booking: input.booking,

@@ -204,7 +204,8 @@ export class OrchestratorService {
     if (eventId) {
       try {
         const event = await this.ports.crew.getEvent(eventId);
-        const people = event.crew.filter((c) => c.status !== 'removed');
+        // A decliner whose place was taken is no longer owed mail about this charter.
+        const people = event.crew.filter((c) => c.status !== 'removed' && !c.replaced_by);
         crewTotal = people.length;
         crewSent = people.filter((c) => c.email && c.email.status !== null && isDelivered(c.email.status)).length;
       } catch (error) {

@@ -20,7 +20,7 @@ export function captainSummary(input: SummaryInput) {
   const when = formatLocal(localToInstant(b.date, b.start_time, b.timezone), b.timezone, b.duration_hours);
   const updated = input.version > 1;
   const subject = `${updated ? 'Updated: ' : ''}Captain's summary: ${b.boat ?? 'charter'} on ${when.date}, ${when.time}`;
-  const aboard = input.crew.filter((c) => c.status !== 'removed');
+  const aboard = input.crew.filter((c) => c.status !== 'removed' && !c.replaced_by);
   const lines = aboard.map((c) => `- ${c.name} (${c.role}): ${stateLabel[c.status] ?? c.status}`);
   const text = [
     `Hello ${input.captain.name},`,

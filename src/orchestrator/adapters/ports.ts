@@ -46,7 +46,7 @@ export interface CrewEventBody {
 export interface CrewEventState {
   event_id: string;
   status: string;
-  crew: { crew_id: string; name: string; role: string; status: string; email: { status: string | null } | null }[];
+  crew: { crew_id: string; name: string; role: string; status: string; email: { status: string | null } | null; replaced_by?: string | null }[];
 }
 
 export interface CrewPort {
