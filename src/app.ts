@@ -3,10 +3,13 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config/env.js';
 import { resolveCredentials, type Generated } from './config/credentials.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { ensureSchema, migrateToLatest } from './db/migrate.js';
 import { createHttpApp } from './http/app.js';
+import { healthRoutes } from './http/health.js';
+import { createWorkSignal } from './db/signal.js';
 import type { AppContext } from './context.js';
 import { createCdn, createStorage } from './storage/index.js';
+import { VacancySweeper } from './crew/vacancy-sweeper.js';
 import { MailDispatcher } from './mail/dispatcher.js';
 import { createTransport } from './mail/transport.js';
 import { mailRoutes } from './mail/routes.js';
@@ -15,6 +18,7 @@ import { crewRoutes } from './crew/routes.js';
 import { siteRoutes } from './site/routes.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/index.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import type { EngineOptions } from './orchestrator/engine.js';
 
 export const serviceNames = ['calendar', 'crew', 'site', 'orchestrator'] as const;
@@ -27,6 +31,8 @@ export interface DockhandOptions {
   /** Run background work (saga engine, mail dispatcher); the HTTP-less worker and tests may turn it off. */
   background?: boolean;
   logger?: Logger;
+  /** Apply pending migrations (dockhand migrate, tests); otherwise only SQLite is migrated at start. */
+  migrate?: boolean;
   /** Saga tuning (timeouts, backoff); the defaults suit production, tests shorten them. */
   engine?: Partial<EngineOptions>;
 }
@@ -56,37 +62,54 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   const runs = (name: ServiceName) => !options.only || options.only === name;
   const { credentials, generated } = resolveCredentials(config);
   const database = openDatabase(config);
-  await migrateToLatest(database.db);
+  // SQLite belongs to this one process and is brought up to date here; a shared PostgreSQL is
+  // migrated on purpose with "dockhand migrate" before any instance starts.
+  if (options.migrate) await migrateToLatest(database.db);
+  else await ensureSchema(database.db, database.dialect === 'sqlite');
 
   const usesMail = runs('crew') || runs('orchestrator');
   const transport = createTransport(config.smtpUrl, config.mailFrom);
-  const dispatcher = usesMail ? new MailDispatcher(database.db, transport, logger.child({ part: 'mail' })) : undefined;
-  const { cdn, pageCache } = createCdn(config, runs('orchestrator'));
+  const dispatcher = usesMail ? new MailDispatcher(database.db, database.dialect, transport, logger.child({ part: 'mail' })) : undefined;
+  // With PostgreSQL several instances publish and serve; an in-memory cache in each would go stale.
+  const { cdn, pageCache } = createCdn(config, runs('orchestrator') && database.dialect === 'sqlite');
+  const signal = createWorkSignal(database, config.databaseUrl, logger);
   const ctx: AppContext = {
     config,
     db: database.db,
     dialect: database.dialect,
     logger,
     credentials,
-    mailKick: () => dispatcher?.kick(),
+    mailKick: () => {
+      dispatcher?.kick();
+      signal.notify();
+    },
     storage: createStorage(config),
     cdn,
     pageCache,
   };
 
+  // Offers for a declined place lapse after 12 hours; the sweeper tells the owner even if nobody looks.
+  const vacancySweeper = runs('crew') ? new VacancySweeper(ctx) : undefined;
+
   const app = await createHttpApp(logger, config.trustProxy);
   if (runs('calendar')) await app.register(calendarRoutes(ctx));
   if (runs('crew')) await app.register(crewRoutes(ctx));
   if (runs('site') || runs('orchestrator')) await app.register(siteRoutes(ctx));
-  const orchestrator = runs('orchestrator') ? createOrchestrator(ctx, options.engine) : undefined;
+  const orchestrator = runs('orchestrator') ? createOrchestrator(ctx, options.engine, () => signal.notify()) : undefined;
   if (orchestrator) await app.register(orchestratorRoutes(ctx, orchestrator));
+  if (orchestrator) await app.register(dashboardRoutes(ctx, orchestrator));
   if (usesMail && transport.kind === 'outbox') await app.register(mailRoutes(ctx));
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register(healthRoutes(ctx, config.smtpUrl ? (config.smtpUrl.startsWith('ses:') ? 'ses' : 'smtp') : 'local outbox'));
 
   const background = options.background ?? true;
   const startBackground = () => {
     dispatcher?.start();
     orchestrator?.start();
+    vacancySweeper?.start();
+    signal.subscribe(() => {
+      orchestrator?.engine.kick();
+      dispatcher?.kick();
+    });
   };
   return {
     ctx,
@@ -109,6 +132,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
       await app.close();
       await orchestrator?.stop();
       await dispatcher?.stop();
+      await vacancySweeper?.stop();
+      await signal.close();
       await database.close();
     },
   };

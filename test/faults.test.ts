@@ -12,7 +12,8 @@ const BOOKINGS = Number(process.env.FAULT_TEST_BOOKINGS ?? 100);
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/booking-may-30.json', import.meta.url), 'utf8'));
 const roster = JSON.parse(readFileSync(new URL('./fixtures/crew.json', import.meta.url), 'utf8')) as unknown[];
 
-describe('remote services behind a faulty network', () => {
+// Process-level behaviour, run once: the PostgreSQL pass of the suite (TEST_DATABASE_URL) skips it.
+describe.skipIf(process.env.TEST_DATABASE_URL)('remote services behind a faulty network', () => {
   const dirs: string[] = [];
   const processes: ServerProcess[] = [];
   const tempDir = () => {

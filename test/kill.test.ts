@@ -27,7 +27,8 @@ async function persist(url: string, init: RequestInit): Promise<Response> {
   }
 }
 
-describe('crash safety', () => {
+// Process-level behaviour, run once: the PostgreSQL pass of the suite (TEST_DATABASE_URL) skips it.
+describe.skipIf(process.env.TEST_DATABASE_URL)('crash safety', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dockhand-kill-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

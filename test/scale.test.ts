@@ -16,7 +16,8 @@ const headers = { authorization: `Bearer ${TEST_DASHBOARD_TOKEN}`, 'content-type
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Many stateless API instances and workers on one PostgreSQL, one of them killed mid-run. */
-describe('scale-out on PostgreSQL', () => {
+// Process-level behaviour, run once: the PostgreSQL pass of the suite (TEST_DATABASE_URL) skips it.
+describe.skipIf(process.env.TEST_DATABASE_URL)('scale-out on PostgreSQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dockhand-scale-'));
   const processes: ServerProcess[] = [];
   afterAll(async () => {
