@@ -1,6 +1,15 @@
 import { DateTime, IANAZone } from 'luxon';
 
-export const isValidTimezone = (zone: string): boolean => IANAZone.isValidZone(zone);
+// Luxon builds an Intl formatter for every check; the answer for a zone name never changes.
+const zoneValidity = new Map<string, boolean>();
+export function isValidTimezone(zone: string): boolean {
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(zone);
+    if (zoneValidity.size < 1000) zoneValidity.set(zone, valid);
+  }
+  return valid;
+}
 
 /** The UTC instant of a wall-clock time in a zone ("2024-05-30", "09:00", "America/Los_Angeles"). */
 export function localToInstant(date: string, time: string, zone: string): string {
