@@ -119,6 +119,15 @@ describe('one booking in, four systems in step', () => {
     expect((await api(`${t.url}/calendar`, { headers: t.operator })).body.entries).toHaveLength(1);
   });
 
+  it('leaves an audit row for every change it made, in every system', async () => {
+    const rows = await t.dockhand.ctx.db.selectFrom('audit_log').select(['entity', 'action', 'actor']).execute();
+    const seen = new Set(rows.map((r) => `${r.entity}:${r.action}`));
+    expect([...seen]).toEqual(expect.arrayContaining(['booking:create', 'booking:sync_synced', 'crew_member:add']));
+    expect(rows.filter((r) => r.entity === 'calendar_entry')).toHaveLength(1);
+    expect(rows.some((r) => r.entity === 'crew_event')).toBe(true);
+    expect(rows.some((r) => r.entity === 'guest_page')).toBe(true);
+  });
+
   it('shows confirm and decline from two magic links on the event', async () => {
     const view = (await api(`${t.url}/bookings/${id}`, { headers: t.operator })).body;
     const link1 = linkIn(smtp.to(emailOf('crew-1'))[0]!.text!)!;

@@ -1,4 +1,5 @@
 import type { Db, Queryable } from '../db/database.js';
+import { audit } from '../db/audit.js';
 import { newId, nowIso } from '../db/ids.js';
 import type { BookingStepTable, BookingTable } from '../db/schema.js';
 import { addHours, localToInstant } from '../lib/time.js';
@@ -185,6 +186,18 @@ export async function extendLease(db: Db, id: string, owner: string, leaseMs: nu
  * meanwhile leaves it due again, so the newer version is never overwritten by the older run's outcome.
  */
 export async function releaseBooking(
+  db: Db,
+  id: string,
+  owner: string,
+  version: number,
+  values: { status: BookingStatus; nextRunAt: string | null; lastError: string | null; attempts?: number },
+): Promise<void> {
+  await db.transaction().execute((trx) => release(trx, id, owner, version, values));
+}
+
+const settled: BookingStatus[] = ['synced', 'failed', 'conflict', 'cancelled'];
+
+async function release(
   q: Queryable,
   id: string,
   owner: string,
@@ -206,6 +219,10 @@ export async function releaseBooking(
     .where('lease_owner', '=', owner)
     .where('version', '=', version)
     .executeTakeFirst();
+  if (Number(released.numUpdatedRows) === 1 && settled.includes(values.status)) {
+    // The saga's verdict on a version is a change to the booking like any other: it goes in the audit log.
+    await audit(q, { actor: `saga:${owner}`, entity: 'booking', entityId: id, action: `sync_${values.status}`, data: { version, error: values.lastError } });
+  }
   if (Number(released.numUpdatedRows) === 0) {
     await q
       .updateTable('bookings')
