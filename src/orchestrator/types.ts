@@ -82,7 +82,7 @@ export type BookingPatch = z.infer<typeof bookingPatchSchema>;
 
 export type BookingStatus = 'pending' | 'syncing' | 'synced' | 'failed' | 'conflict' | 'cancelled';
 
-export const stepNames = ['guest_page', 'calendar', 'crew_event', 'notifications'] as const;
+export const stepNames = ['guest_page', 'crew_event', 'calendar', 'notifications'] as const;
 export type StepName = (typeof stepNames)[number];
 
 export interface StepResults {
