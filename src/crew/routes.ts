@@ -46,6 +46,10 @@ export function crewRoutes(ctx: AppContext): FastifyPluginAsync {
     app.delete('/events/:id', async (request: IdRequest) =>
       service.cancelEvent(request.params.id, { idempotencyKey: idempotencyKeyOf(request), actor: actorOf(request) }),
     );
+    app.post('/events/:id/crew/:crewId/resend', async (request: FastifyRequest<{ Params: { id: string; crewId: string } }>, reply) => {
+      await service.resendLink(request.params.id, request.params.crewId, actorOf(request));
+      return reply.status(202).send({ event_id: request.params.id, crew_id: request.params.crewId, resent: true });
+    });
   };
 
   return async (app) => {

@@ -3,6 +3,7 @@ import type { StoredResponse } from '../http/idempotency.js';
 import { updateEvent } from './event-changes.js';
 import { eventView } from './event-store.js';
 import { cancelEvent, createEvent } from './events.js';
+import { resendLink } from './resend.js';
 import * as roster from './roster.js';
 import type { CreatedEvent, CrewEventInput, CrewEventPatch, CrewEventView, CrewMember, CrewMemberInput, CrewMemberPatch, ServiceOptions } from './types.js';
 
@@ -51,5 +52,10 @@ export class CrewService {
 
   cancelEvent(id: string, opts: ServiceOptions): Promise<CrewEventView> {
     return cancelEvent(this.ctx, id, opts);
+  }
+
+  /** Emails one person a new link to the event; the old link stops working. */
+  resendLink(eventId: string, crewId: string, actor: string): Promise<void> {
+    return resendLink(this.ctx, eventId, crewId, actor);
   }
 }

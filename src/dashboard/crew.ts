@@ -9,7 +9,7 @@ import { csrfField, page, postButton } from './layout.js';
 import { charterTimes, crewBadge, mailBadge } from './view.js';
 
 const actor = 'operator:dashboard';
-const notices: Record<string, string> = { added: 'Added to the roster.', saved: 'Saved.', removed: 'Removed from the roster.', imported: 'Roster imported.' };
+const notices: Record<string, string> = { added: 'Added to the roster.', saved: 'Saved.', removed: 'Removed from the roster.', imported: 'Roster imported.', resent: 'A new link is on its way.' };
 type Req<P = unknown> = FastifyRequest<{ Body: FormValues; Params: P; Querystring: { done?: string } }>;
 
 const memberBody = (v: FormValues) => ({
@@ -61,10 +61,10 @@ async function memberPage(request: FastifyRequest, reply: FastifyReply, deps: De
   const charters = await chartersOf(deps, member.id);
   const body = html`<p><a href="/dashboard/crew">← Crew</a></p><h1>${member.name}</h1>
 <h2>Upcoming charters</h2>
-${charters.length ? html`<div class="scroll"><table class="stack"><thead><tr><th scope="col">When</th><th scope="col">Boat</th><th scope="col">Guest</th><th scope="col">Role</th><th scope="col">Answer</th><th scope="col">Latest email</th></tr></thead><tbody>
-${charters.map(({ view, seat }) => html`<tr><td data-label="When"><a href="/dashboard/bookings/${view.id}">${view.booking.date}, ${charterTimes(view.booking).range}</a></td><td data-label="Boat">${view.booking.boat ?? '—'}</td><td data-label="Guest">${view.booking.guest.name}</td><td data-label="Role">${seat.role}</td><td data-label="Answer">${crewBadge(seat.status)}</td><td data-label="Latest email">${seat.email ? mailBadge(seat.email.status) : 'None yet'}</td></tr>`)}
+${charters.length ? html`<div class="scroll"><table class="stack"><thead><tr><th scope="col">When</th><th scope="col">Boat</th><th scope="col">Guest</th><th scope="col">Role</th><th scope="col">Answer</th><th scope="col">Latest email</th><th scope="col">Link</th></tr></thead><tbody>
+${charters.map(({ view, seat }) => html`<tr><td data-label="When"><a href="/dashboard/bookings/${view.id}">${view.booking.date}, ${charterTimes(view.booking).range}</a></td><td data-label="Boat">${view.booking.boat ?? '—'}</td><td data-label="Guest">${view.booking.guest.name}</td><td data-label="Role">${seat.role}</td><td data-label="Answer">${crewBadge(seat.status)}</td><td data-label="Latest email">${seat.email ? mailBadge(seat.email.status) : 'None yet'}</td><td data-label="Link">${view.status === 'cancelled' ? '—' : postButton(request, `/dashboard/crew/${member.id}/resend`, 'Resend link', { kind: 'secondary', fields: { event_id: view.steps.crew_event.event_id ?? '' } })}</td></tr>`)}
 </tbody></table></div>` : html`<p class="muted">No upcoming charters.</p>`}
-<p class="hint">Resending a magic link is not available yet: the crew service has no resend operation. A changed charter emails a fresh link by itself.</p>
+<p class="hint">"Resend link" emails a new link; the earlier one stops working.</p>
 <h2>Details</h2>${errorSummary(state.message, errors)}
 <form class="card" method="post" action="/dashboard/crew/${member.id}" novalidate>${csrfField(request.dashboard!.csrf)}${memberFields(values, errors, false)}<p><button type="submit">Save</button></p></form>
 <div class="actions">${postButton(request, `/dashboard/crew/${member.id}/remove`, `Remove ${member.name} from the roster`, { kind: 'danger', confirm: `Remove ${member.name}?` })}</div>`;
@@ -111,6 +111,18 @@ export function registerCrewPages(app: FastifyInstance, deps: Deps): void {
       if (!invalid(error)) throw error;
       return memberPage(request, reply, deps, member, { values: request.body, errors: rosterErrors(error), message: error.message, status: error.statusCode });
     }
+  });
+
+  app.post('/crew/:id/resend', async (request: Req<{ id: string }>, reply) => {
+    const member = await deps.crew.getCrew(request.params.id);
+    const eventId = String((request.body as Record<string, unknown> | undefined)?.event_id ?? '');
+    try {
+      await deps.crew.resendLink(eventId, member.id, actor);
+    } catch (error) {
+      if (!invalid(error)) throw error;
+      return memberPage(request, reply, deps, member, { message: error.message, status: error.statusCode });
+    }
+    return reply.redirect(`/dashboard/crew/${member.id}?done=resent`, 303);
   });
 
   app.post('/crew/:id/remove', async (request: Req<{ id: string }>, reply) => {
