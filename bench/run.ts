@@ -2,9 +2,9 @@
  * npm run bench: bookings submitted over HTTP against a real SMTP sink, three ways: the embedded
  * default (SQLite, one process), and PostgreSQL with 1 and with 3 `dockhand worker` processes behind
  * one API instance. Prints bookings synced per second and submit→synced p50/p99. Figures, never
- * assertions. Then the guest-page figures (bench/guest-page.ts), when present.
+ * assertions. Then the guest-page figures (bench/guest-page.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/env.js';
@@ -12,6 +12,7 @@ import { createDockhand } from '../src/app.js';
 import { startSmtpSink } from '../test/helpers/smtp.js';
 import { freshDatabaseUrl, LOCAL_POSTGRES } from '../test/helpers/database.js';
 import { startWorkerProcess, type ServerProcess } from '../test/helpers/process.js';
+import { runGuestPageBench } from './guest-page.js';
 
 const N = Number(process.env.BENCH_BOOKINGS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -80,4 +81,4 @@ if (process.env.BENCH_SKIP_POSTGRES !== '1') {
   await scenario('PostgreSQL, 1 API instance + 1 worker process', 1);
   await scenario('PostgreSQL, 1 API instance + 3 worker processes', 3);
 }
-if (existsSync(new URL('./guest-page.ts', import.meta.url))) await import('./guest-page.js');
+await runGuestPageBench();

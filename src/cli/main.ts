@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { rotateCredentials } from '../config/credentials.js';
 import { exportTo, importFrom } from '../db/transfer.js';
 import { registerCrewCommands } from '../crew/cli.js';
+import { registerSiteCommands } from '../site/cli.js';
 import { registerBookingCommands } from './bookings.js';
 import { loadConfigOrExit, openDockhand } from './open.js';
 import { registerServeCommands } from './serve.js';
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerServeCommands(program);
 registerBookingCommands(program);
+registerSiteCommands(program);
 registerCrewCommands(program, async () => {
   const dockhand = await openDockhand({ only: 'crew', logLevel: 'warn' });
   return { ctx: dockhand.ctx, close: () => dockhand.close() };

@@ -68,7 +68,6 @@ export async function importFrom(db: Db, path: string): Promise<Record<string, n
     const any = await db.selectFrom(table).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow();
     if (Number(any.n) > 0) throw new Error(`the target database already holds ${table}; import only into a new, empty installation`);
   }
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   const counts: Record<string, number> = {};
   await db.transaction().execute(async (trx) => {
     let header = false;
@@ -77,6 +76,8 @@ export async function importFrom(db: Db, path: string): Promise<Record<string, n
       if (batch && batch.rows.length > 0) await trx.insertInto(batch.table).values(batch.rows as never).execute();
       batch = undefined;
     };
+    // Made right where it is read: readline drops lines emitted before iteration begins.
+    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line.trim()) continue;
       const record = JSON.parse(line) as { format?: string; table?: keyof Database; row?: unknown };

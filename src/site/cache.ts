@@ -36,3 +36,20 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
     return tag === '*' || tag === etag;
   });
 }
+
+const policies = new WeakMap<StoredObject, string>();
+
+/**
+ * The Content-Security-Policy a stored page carries in its <meta> tag, sent as the header too: the two
+ * can never disagree, whatever configuration rendered the page.
+ */
+export function policyOf(object: StoredObject, fallback: string): string {
+  let policy = policies.get(object);
+  if (policy === undefined) {
+    const head = object.body.subarray(0, 4096).toString('utf8');
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(head)?.[1];
+    policy = meta ? meta.replaceAll('&#39;', "'").replaceAll('&quot;', '"').replaceAll('&amp;', '&') : fallback;
+    policies.set(object, policy);
+  }
+  return policy;
+}

@@ -41,7 +41,8 @@ describe('guest pages over HTTP', () => {
   let t: TestDockhand;
   let site: SiteService;
   beforeAll(async () => {
-    t = await startDockhand({ only: 'site' });
+    // The whole app: only a process that publishes and serves keeps the built-in page cache.
+    t = await startDockhand({ background: false });
     site = new SiteService(t.dockhand.ctx);
   });
   afterAll(() => t.close());
@@ -74,20 +75,53 @@ describe('guest pages over HTTP', () => {
   });
 
   it('is small, self-contained and links to no other host', async () => {
-    const { slug } = await site.publish(charter({ booking_ref: 'bk_small' }), actor);
-    const body = await (await get(`/g/${slug}/`)).text();
+    const { slug } = await site.publish(charter({ booking_ref: 'bk_small', date: `${new Date().getUTCFullYear() + 1}-05-30` }), actor);
+    const res = await get(`/g/${slug}/`);
+    const body = await res.text();
     expect(Buffer.byteLength(body)).toBeLessThan(30 * 1024);
     expect(body).not.toMatch(/https?:\/\//i);
     expect(body).not.toMatch(/\/\/[a-z0-9.-]+\.[a-z]{2,}/i);
-    expect(body).not.toMatch(/<script|<img|<iframe|@import|url\(/i);
-    for (const [, value] of body.matchAll(/(?:src|href)\s*=\s*"([^"]*)"/gi)) expect(value).toMatch(/^data:/);
+    expect(body).not.toMatch(/<img|<iframe|@import|url\(|<script src/i);
+    expect(body.match(/<script>/g)).toHaveLength(1);
+    for (const [, value] of body.matchAll(/(?:src|href|action)\s*=\s*"([^"]*)"/gi)) expect(value).toMatch(new RegExp(`^(data:|/g/${slug}/)`));
     expect(body).toContain('prefers-color-scheme:dark');
-    // What a browser checks: the inline stylesheet's own hash must be the one the policy allows.
+    // What a browser checks: the inline stylesheet's and script's own hashes must be the ones the policy allows.
+    const policy = res.headers.get('content-security-policy')!;
     const style = /<style>([\s\S]*?)<\/style>/.exec(body)![1]!;
-    const hash = createHash('sha256').update(style).digest('base64');
-    expect((await get(`/g/${slug}/`)).headers.get('content-security-policy')).toContain(`style-src 'sha256-${hash}'`);
+    expect(policy).toContain(`style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+    const script = /<script>([\s\S]*?)<\/script>/.exec(body)![1]!;
+    expect(policy).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("connect-src 'self';");
+    expect(policy).toContain("form-action 'self'");
     expect(body).not.toMatch(/ style="/);
+    expect(body).not.toMatch(/ on[a-z]+="/);
     expect(body).toContain('name="viewport" content="width=device-width, initial-scale=1"');
+  });
+
+  it('labels its controls and offers the charter as a calendar entry in UTC with a stable UID', async () => {
+    const open = await site.publish(charter({ booking_ref: 'bk_form', date: `${new Date().getUTCFullYear() + 1}-05-30` }), actor);
+    const form = await (await get(`/g/${open.slug}/`)).text();
+    expect(form).toContain('<label for="files">Add your photos</label>');
+    expect(form).toContain('<input id="files" name="photo" type="file"');
+    expect(form).toMatch(new RegExp(`<form id="up" method="post" action="/g/${open.slug}/upload" enctype="multipart/form-data"`));
+    expect(Buffer.byteLength(form)).toBeLessThan(30 * 1024);
+
+    const { slug } = await site.publish(charter({ booking_ref: 'bk_ics' }), actor);
+    const body = await (await get(`/g/${slug}/`)).text();
+    const ics = Buffer.from(/href="data:text\/calendar;charset=utf-8;base64,([^"]+)" download="charter-2024-05-30.ics"/.exec(body)![1]!, 'base64').toString();
+    expect(ics).toContain(`UID:${slug}@dockhand\r\n`);
+    expect(ics).toContain('DTSTART:20240530T160000Z\r\n');
+    expect(ics).toContain('DTEND:20240530T190000Z\r\n');
+    expect(ics).toContain('SEQUENCE:1\r\n');
+    expect(ics).toMatch(/DTSTAMP:\d{8}T\d{6}Z\r\n/);
+    expect(ics).toContain('LOCATION:Sheraton Marina\r\n');
+    await site.publish(charter({ booking_ref: 'bk_ics', start_time: '10:00' }), actor);
+    const moved = await (await get(`/g/${slug}/`)).text();
+    const again = Buffer.from(/base64,([^"]+)"/.exec(moved)![1]!, 'base64').toString();
+    expect(again).toContain(`UID:${slug}@dockhand\r\n`);
+    expect(again).toContain('SEQUENCE:2\r\n');
+    expect(again).toContain('DTSTART:20240530T170000Z\r\n');
   });
 
   it('escapes what the guest typed', async () => {
@@ -113,12 +147,21 @@ describe('guest pages over HTTP', () => {
     expect(body).not.toContain('Sheraton Marina');
   });
 
-  it('a cancelled charter says so in a banner', async () => {
+  it('a cancelled charter says so in a banner, and its upload form is replaced by a message', async () => {
     const { slug } = await site.publish(charter({ booking_ref: 'bk_cancel' }), actor);
     await site.publish(charter({ booking_ref: 'bk_cancel', status: 'cancelled' }), actor);
     const body = await (await get(`/g/${slug}/`)).text();
     expect(body).toMatch(/<div class="banner" role="alert"><strong>This charter has been cancelled\.<\/strong>/);
     expect(body).toContain('<title>Cancelled: Charter aboard JADA');
+    expect(body).not.toContain('<form');
+    expect(body).toContain('This charter was cancelled, so it no longer takes photos.');
+  });
+
+  it('an old charter, past its 30 days, shows uploads closed instead of the form', async () => {
+    const { slug } = await site.publish(charter({ booking_ref: 'bk_old', date: '2020-01-10' }), actor);
+    const body = await (await get(`/g/${slug}/`)).text();
+    expect(body).not.toContain('<form');
+    expect(body).toContain('Photo uploads for this charter are closed.');
   });
 
   it('shows the end date when a charter runs past midnight, and leaves out what is unknown', async () => {

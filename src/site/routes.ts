@@ -1,15 +1,21 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
+import { SlidingWindowLimiter } from '../crew/rate-limit.js';
 import type { StoredObject } from '../storage/storage.js';
-import { cacheEpoch, etagOf, matchesIfNoneMatch } from './cache.js';
-import { CONTENT_SECURITY_POLICY, notFoundPage } from './render.js';
+import { cacheEpoch, etagOf, matchesIfNoneMatch, policyOf } from './cache.js';
+import { galleryRoutes } from './gallery-routes.js';
+import { incomingDir } from './incoming.js';
+import { loadUploadSecret } from './policy.js';
+import { PhotoProcessor } from './processor.js';
+import { notFoundPage, PLAIN_POLICY } from './render.js';
+import { SiteService } from './service.js';
 import { isValidSlug, objectKey, objectPath } from './slug.js';
+import { uploadRoutes } from './upload-routes.js';
 
 // The same on every answer, page or 404: the page is private to whoever holds the link.
 const securityHeaders = {
   'content-type': 'text/html; charset=utf-8',
   'x-robots-tag': 'noindex, nofollow',
-  'content-security-policy': CONTENT_SECURITY_POLICY,
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -17,12 +23,29 @@ const securityHeaders = {
 
 const notFoundBody = Buffer.from(notFoundPage);
 
+export interface SiteRouteOptions {
+  /** Per-address limit on presigns, registrations and form posts. */
+  uploadLimiter?: SlidingWindowLimiter;
+  /** Run the photo processor in this process (default true). */
+  processPhotos?: boolean;
+}
+
 /**
- * The public guest pages: `/g/<slug>/` and `/g/<slug>` serve the object `g/<slug>.html`, as the
- * origin's rewrite rule did. No database on this path: the built-in cache holds the bytes and the
- * ETag, and a miss is one storage read.
+ * The public guest site. `/g/<slug>/` and `/g/<slug>` serve the object `g/<slug>.html`, as the
+ * origin's rewrite rule did: no database on that path, the built-in cache holds the bytes and the
+ * ETag, and a miss is one storage read. Uploads, the gallery and the photo processor live here too.
  */
-export function siteRoutes(ctx: AppContext): FastifyPluginAsync {
+export function siteRoutes(ctx: AppContext, options: SiteRouteOptions = {}): FastifyPluginAsync {
+  const site = new SiteService(ctx);
+  const refresh = (slug: string) => site.refresh(slug);
+  const processor = new PhotoProcessor(ctx, {
+    onChanged: async (slugs) => {
+      for (const slug of slugs) await refresh(slug);
+    },
+  });
+  let secret: Buffer | undefined;
+  let incoming: string | undefined;
+
   async function load(slug: string): Promise<StoredObject | undefined> {
     const cache = ctx.pageCache;
     if (!cache) return ctx.storage.get(objectKey(slug));
@@ -40,11 +63,15 @@ export function siteRoutes(ctx: AppContext): FastifyPluginAsync {
     const { slug } = request.params;
     const object = isValidSlug(slug) ? await load(slug) : undefined;
     if (!object) {
-      return reply.code(404).headers(securityHeaders).header('cache-control', 'no-store').send(notFoundBody);
+      return reply.code(404).headers(securityHeaders).header('content-security-policy', PLAIN_POLICY).header('cache-control', 'no-store').send(notFoundBody);
     }
     const etag = etagOf(object);
     // Browsers revalidate every time; the answer is a cheap 304 until a publish changes the bytes.
-    reply.headers(securityHeaders).header('cache-control', 'no-cache').header('etag', etag);
+    reply
+      .headers(securityHeaders)
+      .header('content-security-policy', policyOf(object, PLAIN_POLICY))
+      .header('cache-control', 'no-cache')
+      .header('etag', etag);
     if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
     return reply.send(object.body);
   }
@@ -52,5 +79,20 @@ export function siteRoutes(ctx: AppContext): FastifyPluginAsync {
   return async (app) => {
     app.get('/g/:slug', servePage);
     app.get('/g/:slug/', servePage);
+    await app.register(
+      uploadRoutes({
+        ctx,
+        secret: () => (secret ??= loadUploadSecret(ctx.config.dataDir)),
+        incoming: () => (incoming ??= incomingDir(ctx.config.dataDir)),
+        kick: () => processor.kick(),
+        refresh,
+        limiter: options.uploadLimiter ?? new SlidingWindowLimiter(120, 60_000),
+      }),
+    );
+    await app.register(galleryRoutes(ctx, refresh));
+    if (options.processPhotos ?? true) {
+      app.addHook('onReady', async () => processor.start());
+      app.addHook('onClose', async () => processor.stop());
+    }
   };
 }

@@ -5,7 +5,7 @@ import { nowIso } from '../db/ids.js';
 import type { SitePageTable } from '../db/schema.js';
 import { parseInput } from '../http/errors.js';
 import { bumpCacheEpoch } from './cache.js';
-import { renderGuestPage } from './render.js';
+import { fingerprintOf, renderCurrent } from './page-view.js';
 import { isValidSlug, objectKey, randomSuffix, slugBase, viewerPaths } from './slug.js';
 import {
   contentJson,
@@ -144,16 +144,21 @@ export class SiteService {
     });
   }
 
+  /** Re-renders a page whose gallery changed (a photo became ready or was hidden). */
+  async refresh(slug: string): Promise<void> {
+    if (await this.getBySlug(slug)) await this.writeLatest(slug);
+  }
+
   /**
-   * Makes the stored object match the row as it stands. Writes only when the bytes differ (so the same
-   * input again writes nothing, and a page lost by a crash between commit and write is repaired), then
-   * checks the row did not move meanwhile: a slower writer of an older version can never have the last word.
+   * Makes the stored object match the row and its ready photos as they stand. Writes only when the
+   * bytes differ (so the same input again writes nothing, and a page lost by a crash between commit and
+   * write is repaired), then checks nothing moved meanwhile: a slower writer of an older version can
+   * never have the last word.
    */
   private async writeLatest(slug: string): Promise<void> {
     const key = objectKey(slug);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const row = await this.ctx.db.selectFrom('site_pages').select(['content', 'version']).where('slug', '=', slug).executeTakeFirstOrThrow();
-      const body = Buffer.from(renderGuestPage(JSON.parse(row.content) as GuestPageContent));
+      const { body, fingerprint } = await renderCurrent(this.ctx, slug);
       const stored = await this.ctx.storage.get(key);
       if (!stored || !stored.body.equals(body)) {
         await this.ctx.storage.put(key, body, HTML_CONTENT_TYPE);
@@ -161,8 +166,7 @@ export class SiteService {
         bumpCacheEpoch(this.ctx.pageCache);
         await this.ctx.cdn.invalidate(viewerPaths(slug));
       }
-      const after = await this.ctx.db.selectFrom('site_pages').select('version').where('slug', '=', slug).executeTakeFirstOrThrow();
-      if (after.version === row.version) return;
+      if ((await fingerprintOf(this.ctx, slug)) === fingerprint) return;
     }
     throw new Error(`guest page ${slug} kept changing while it was being written`);
   }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { assertSafeKey, type ObjectStorage, type StoredObject } from './storage.js';
@@ -34,6 +34,21 @@ export class LocalStorage implements ObjectStorage {
     const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(temp, body);
     await rename(temp, path);
+  }
+
+  async putFile(key: string, source: string, _contentType: string): Promise<void> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      await rename(source, path);
+    } catch (error) {
+      // Another filesystem: copy beside the target first, so the final step is still an atomic rename.
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+      await copyFile(source, temp);
+      await rename(temp, path);
+      await rm(source, { force: true });
+    }
   }
 
   async get(key: string): Promise<StoredObject | undefined> {

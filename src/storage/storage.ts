@@ -2,6 +2,8 @@
 export interface ObjectStorage {
   readonly kind: 'local' | 's3';
   put(key: string, body: Buffer | string, contentType: string): Promise<void>;
+  /** Stores a file already on disk without reading it into memory (uploads). */
+  putFile(key: string, path: string, contentType: string): Promise<void>;
   get(key: string): Promise<StoredObject | undefined>;
   delete(key: string): Promise<void>;
 }
