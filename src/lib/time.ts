@@ -11,12 +11,28 @@ export function isValidTimezone(zone: string): boolean {
   return valid;
 }
 
+// Zone arithmetic and formatting are slow in luxon (an Intl formatter per call), and one booking asks
+// the same question a dozen times (emails, pages, summaries): remember the last few thousand answers.
+function memo<A extends unknown[], R>(fn: (...args: A) => R, max = 2000): (...args: A) => R {
+  const cache = new Map<string, R>();
+  return (...args: A) => {
+    const key = args.join('\u0000');
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = fn(...args);
+      if (cache.size >= max) cache.clear();
+      cache.set(key, value);
+    }
+    return value;
+  };
+}
+
 /** The UTC instant of a wall-clock time in a zone ("2024-05-30", "09:00", "America/Los_Angeles"). */
-export function localToInstant(date: string, time: string, zone: string): string {
+export const localToInstant = memo(function localToInstant(date: string, time: string, zone: string): string {
   const dt = DateTime.fromISO(`${date}T${time}`, { zone });
   if (!dt.isValid) throw new Error(`invalid local time ${date} ${time} in ${zone}: ${dt.invalidExplanation ?? ''}`);
   return dt.toUTC().toISO({ suppressMilliseconds: true })!;
-}
+});
 
 export interface LocalTime {
   /** "Thursday, May 30, 2024" */
@@ -30,18 +46,19 @@ export interface LocalTime {
 }
 
 /** How a person on the boat reads an instant: in the charter's own timezone, never the server's. */
-export function formatLocal(instantIso: string, zone: string, durationHours: number): LocalTime {
+export const formatLocal = memo(function formatLocal(instantIso: string, zone: string, durationHours: number): LocalTime {
   const start = DateTime.fromISO(instantIso, { zone: 'utc' }).setZone(zone).setLocale('en-US');
   const end = start.plus({ minutes: Math.round(durationHours * 60) });
   const time = start.toFormat('h:mm a');
   const zoneAbbr = start.toFormat('ZZZZ');
-  return {
+  // Frozen: the memo hands the same object to every caller.
+  return Object.freeze({
     date: start.toFormat('cccc, LLLL d, yyyy'),
     time,
     zone: zoneAbbr,
     range: `${time} – ${end.toFormat('h:mm a')} ${zoneAbbr}`,
-  };
-}
+  });
+});
 
 export const addHours = (instantIso: string, hours: number): string =>
   DateTime.fromISO(instantIso, { zone: 'utc' }).plus({ minutes: Math.round(hours * 60) }).toUTC().toISO()!;

@@ -7,7 +7,9 @@ import { RemoteError } from './adapters/http.js';
 import { findConflict } from './conflicts.js';
 import { ConflictError, errorMessage, isRetryable } from './errors.js';
 import { emailOwnerAboutConflict } from './owner-email.js';
-import { sagaSteps, type Ports } from './saga.js';
+import { sagaSteps, type Ports, type SagaStep } from './saga.js';
+import type { StepResults } from './types.js';
+import type { BookingStepTable } from '../db/schema.js';
 import {
   claimDue,
   endAttempt,
@@ -149,6 +151,68 @@ export class SagaEngine {
     this.logger.info({ booking: booking.id, reason }, 'booking held in conflict');
   }
 
+  /**
+   * One step, recorded before and after in a transaction each: the attempt, the step's state and the
+   * lease move together. False when the run stops here (retry later, failed, or held in conflict).
+   */
+  private async runStep(booking: BookingRow, { name, run }: SagaStep, row: BookingStepTable | undefined, results: StepResults): Promise<boolean> {
+    const { db } = this.ctx;
+    const { id: bookingId, version } = booking;
+    const cancelled = booking.cancel_requested_at !== null;
+    const attempts = (row && row.status !== 'done' ? row.attempts : 0) + 1;
+    const recordedVersion = row?.version ?? version;
+    const attemptId = await db.transaction().execute(async (trx) => {
+      await extendLease(trx, bookingId, this.owner, this.options.leaseMs);
+      await saveStep(trx, bookingId, name, { status: 'running', version: recordedVersion, attempts, error: null });
+      return startAttempt(trx, bookingId, name);
+    });
+    // Decisions that pick from shared resources (crew) are made one at a time, and recorded before
+    // the lock is let go, so two bookings never choose the same free person.
+    const intent = <T>(make: () => T | Promise<T>): Promise<T> =>
+      withLock(this.ctx, 'crew-assignment', async () => {
+        const stored = (await loadSteps(db, bookingId)).get(name)?.intent;
+        if (stored) return JSON.parse(stored) as T;
+        const value = await make();
+        await db.updateTable('booking_steps').set({ intent: JSON.stringify(value) }).where('booking_id', '=', bookingId).where('step', '=', name).execute();
+        return value;
+      });
+    try {
+      const result = await withTimeout(
+        run({ bookingId, version, booking: booking.data, cancelled, results, ports: this.ports, ctx: this.ctx, intent }),
+        this.options.stepTimeoutMs,
+        `step ${name}`,
+      );
+      await db.transaction().execute(async (trx) => {
+        await saveStep(trx, bookingId, name, { status: 'done', version, result: result ?? null, attempts, error: null });
+        await endAttempt(trx, attemptId, 'ok', null);
+      });
+      (results as Record<string, unknown>)[name] = result ?? null;
+      return true;
+    } catch (error) {
+      const message = errorMessage(error);
+      if (error instanceof ConflictError) {
+        await db.transaction().execute(async (trx) => {
+          await endAttempt(trx, attemptId, 'conflict', message);
+          await saveStep(trx, bookingId, name, { status: 'pending', version: recordedVersion, attempts: 0, error: message });
+        });
+        await this.holdInConflict(booking, message);
+        return false;
+      }
+      const retry = isRetryable(error) && attempts < this.options.maxAttempts;
+      await db.transaction().execute(async (trx) => {
+        await endAttempt(trx, attemptId, 'error', message);
+        await saveStep(trx, bookingId, name, { status: retry ? 'pending' : 'failed', version: recordedVersion, attempts, error: message });
+      });
+      this.logger.warn({ booking: bookingId, step: name, attempt: attempts, retry, err: message }, 'step failed');
+      await releaseBooking(db, bookingId, this.owner, version, {
+        status: retry ? 'syncing' : 'failed',
+        nextRunAt: retry ? new Date(Date.now() + backoffMs(attempts, this.options)).toISOString() : null,
+        lastError: `${name}: ${message}`,
+      });
+      return false;
+    }
+  }
+
   private async run(bookingId: string): Promise<void> {
     const { db } = this.ctx;
     const booking = await findBooking(db, bookingId);
@@ -164,49 +228,11 @@ export class SagaEngine {
         if (conflict) return await this.holdInConflict(booking, conflict.message);
       }
       const steps = await loadSteps(db, bookingId);
-      for (const { name, run } of sagaSteps) {
-        const row = steps.get(name);
+      const results = resultsOf(steps);
+      for (const step of sagaSteps) {
+        const row = steps.get(step.name);
         if (row && row.status === 'done' && row.version === version) continue;
-        const attempts = (row && row.status !== 'done' ? row.attempts : 0) + 1;
-        await extendLease(db, bookingId, this.owner, this.options.leaseMs);
-        await saveStep(db, bookingId, name, { status: 'running', version: row?.version ?? version, attempts, error: null });
-        const attemptId = await startAttempt(db, bookingId, name);
-        try {
-          const results = resultsOf(await loadSteps(db, bookingId));
-          // Decisions that pick from shared resources (crew) are made one at a time, and recorded
-          // before the lock is let go, so two bookings never choose the same free person.
-          const intent = <T>(make: () => T | Promise<T>): Promise<T> =>
-            withLock(this.ctx, 'crew-assignment', async () => {
-              const stored = (await loadSteps(db, bookingId)).get(name)?.intent;
-              if (stored) return JSON.parse(stored) as T;
-              const value = await make();
-              await db.updateTable('booking_steps').set({ intent: JSON.stringify(value) }).where('booking_id', '=', bookingId).where('step', '=', name).execute();
-              return value;
-            });
-          const result = await withTimeout(
-            run({ bookingId, version, booking: booking.data, cancelled, results, ports: this.ports, ctx: this.ctx, intent }),
-            this.options.stepTimeoutMs,
-            `step ${name}`,
-          );
-          await saveStep(db, bookingId, name, { status: 'done', version, result: result ?? null, attempts, error: null });
-          await endAttempt(db, attemptId, 'ok', null);
-        } catch (error) {
-          const message = errorMessage(error);
-          await endAttempt(db, attemptId, error instanceof ConflictError ? 'conflict' : 'error', message);
-          if (error instanceof ConflictError) {
-            await saveStep(db, bookingId, name, { status: 'pending', version: row?.version ?? version, attempts: 0, error: message });
-            return await this.holdInConflict(booking, message);
-          }
-          const retry = isRetryable(error) && attempts < this.options.maxAttempts;
-          await saveStep(db, bookingId, name, { status: retry ? 'pending' : 'failed', version: row?.version ?? version, attempts, error: message });
-          this.logger.warn({ booking: bookingId, step: name, attempt: attempts, retry, err: message }, 'step failed');
-          await releaseBooking(db, bookingId, this.owner, version, {
-            status: retry ? 'syncing' : 'failed',
-            nextRunAt: retry ? new Date(Date.now() + backoffMs(attempts, this.options)).toISOString() : null,
-            lastError: `${name}: ${message}`,
-          });
-          return;
-        }
+        if (!(await this.runStep(booking, step, row, results))) return;
       }
       await releaseBooking(db, bookingId, this.owner, version, { status: cancelled ? 'cancelled' : 'synced', nextRunAt: null, lastError: null });
       this.logger.info({ booking: bookingId, version, cancelled }, 'booking in step');

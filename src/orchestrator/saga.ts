@@ -177,7 +177,12 @@ const notifications: Step = async (input) => {
  * The saga, in order. The guest page goes first because its URL travels in the crew event; the
  * calendar goes after the crew event so that its notes can name the assigned crew.
  */
-export const sagaSteps: { name: StepName; run: Step }[] = [
+export interface SagaStep {
+  name: StepName;
+  run: Step;
+}
+
+export const sagaSteps: SagaStep[] = [
   { name: 'guest_page', run: guestPage },
   { name: 'crew_event', run: crewEvent },
   { name: 'calendar', run: calendar },

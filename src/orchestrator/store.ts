@@ -172,8 +172,8 @@ export async function claimDue(db: Db, dialect: 'sqlite' | 'postgres', owner: st
   return claimed;
 }
 
-export async function extendLease(db: Db, id: string, owner: string, leaseMs: number): Promise<void> {
-  await db
+export async function extendLease(q: Queryable, id: string, owner: string, leaseMs: number): Promise<void> {
+  await q
     .updateTable('bookings')
     .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
     .where('id', '=', id)
