@@ -1,4 +1,5 @@
 import type { AppContext } from '../context.js';
+import { Poller } from '../lib/poller.js';
 import { markUnfilled } from './vacancies.js';
 import { OFFER_WINDOW_HOURS } from './vacancy-store.js';
 
@@ -16,9 +17,7 @@ export interface SweeperOptions {
  * vacancy is closed by a conditional update, so several processes sweeping at once email the owner once.
  */
 export class VacancySweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly poller: Poller;
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly now: () => Date;
@@ -30,17 +29,18 @@ export class VacancySweeper {
     this.pollMs = options.pollMs ?? 60_000;
     this.batchSize = options.batchSize ?? 50;
     this.now = options.now ?? (() => new Date());
+    // A full batch means there may be more due: sweep again at once.
+    this.poller = new Poller(async () => (await this.sweepOnce()) === this.batchSize, this.pollMs, (error) =>
+      this.ctx.logger.error({ err: error }, 'crew vacancy sweeper could not read the vacancies'),
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.poller.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.poller.stop();
   }
 
   /** Closes every vacancy due by now; returns how many this call closed. */
@@ -60,26 +60,5 @@ export class VacancySweeper {
     }
     if (closed > 0) this.ctx.mailKick();
     return closed;
-  }
-
-  private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.loop().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.pollMs);
-      });
-    }, ms);
-    this.timer.unref();
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.sweepOnce()) === this.batchSize) {
-        /* a full batch: there may be more due */
-      }
-    } catch (error) {
-      this.ctx.logger.error({ err: error }, 'crew vacancy sweeper could not read the vacancies');
-    }
   }
 }

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { nowIso } from '../db/ids.js';
 import type { OutboxTable } from '../db/schema.js';
+import { Poller } from '../lib/poller.js';
 import type { MailTransport } from './transport.js';
 
 export interface DispatcherOptions {
@@ -20,10 +21,7 @@ const later = (ms: number) => new Date(Date.now() + ms).toISOString();
  * Message-ID, which is the only way a message can ever go out twice.
  */
 export class MailDispatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly poller: Poller;
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly leaseMs: number;
@@ -40,24 +38,22 @@ export class MailDispatcher {
     this.pollMs = options.pollMs ?? 500;
     this.leaseMs = options.leaseMs ?? 20_000;
     this.maxAttempts = options.maxAttempts ?? 8;
+    this.poller = new Poller(async () => (await this.drainOnce()) > 0, this.pollMs, (error) =>
+      this.logger.error({ err: error }, 'mail dispatcher could not read the outbox'),
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.poller.start();
   }
 
   /** New mail is waiting: send it now rather than at the next poll. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.poller.kick();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.poller.stop();
     this.transport.close();
   }
 
@@ -66,27 +62,6 @@ export class MailDispatcher {
     const rows = await this.claim();
     await Promise.all(rows.map((row) => this.deliver(row)));
     return rows.length;
-  }
-
-  private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.loop().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.again ? 0 : this.pollMs);
-        this.again = false;
-      });
-    }, ms);
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.drainOnce()) > 0) {
-        /* keep going while there is a backlog */
-      }
-    } catch (error) {
-      this.logger.error({ err: error }, 'mail dispatcher could not read the outbox');
-    }
   }
 
   private async claim(): Promise<OutboxTable[]> {

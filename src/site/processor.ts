@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder } from 'kysely';
+import { Poller } from '../lib/poller.js';
 import type { Logger } from 'pino';
 import sharp, { type OutputInfo } from 'sharp';
 import type { AppContext } from '../context.js';
@@ -27,10 +28,7 @@ export interface ProcessorOptions {
  * re-encoded without any metadata (no EXIF, so no GPS), and the original is deleted once they exist.
  */
 export class PhotoProcessor {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
+  private readonly poller: Poller;
   private readonly pollMs: number;
   private readonly leaseMs: number;
   private readonly maxAttempts: number;
@@ -44,23 +42,21 @@ export class PhotoProcessor {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.logger = ctx.logger.child({ part: 'photos' });
+    this.poller = new Poller(async () => (await this.drainOnce()) > 0, this.pollMs, (error) =>
+      this.logger.error({ err: error }, 'photo processor could not finish a round'),
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.poller.start();
   }
 
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.poller.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.poller.stop();
   }
 
   /** Processes what is due now, one photo at a time (each may decode to hundreds of MB). */
@@ -72,27 +68,6 @@ export class PhotoProcessor {
     }
     if (changed.size > 0) await this.options.onChanged?.([...changed]);
     return rows.length;
-  }
-
-  private schedule(ms: number): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.loop().finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.again ? 0 : this.pollMs);
-        this.again = false;
-      });
-    }, ms);
-  }
-
-  private async loop(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.drainOnce()) > 0) {
-        /* keep going while there is a backlog */
-      }
-    } catch (error) {
-      this.logger.error({ err: error }, 'photo processor could not finish a round');
-    }
   }
 
   private async claim(limit: number): Promise<PhotoTable[]> {
