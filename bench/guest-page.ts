@@ -20,6 +20,7 @@ import { parseConfig } from '../src/config/env.js';
 import { createDockhand } from '../src/app.js';
 import { SiteService } from '../src/site/service.js';
 import { nginxServerBlock, nginxStandaloneConfig } from '../src/site/deploy-config.js';
+import { upcomingCharter } from '../test/helpers/site.js';
 
 const NGINX = '/usr/sbin/nginx';
 const CONNECTIONS = Number(process.env.BENCH_PAGE_CONNECTIONS ?? 50);
@@ -173,20 +174,7 @@ export async function runGuestPageBench(): Promise<void> {
   const base = await dockhand.listen();
   const site = new SiteService(dockhand.ctx);
   const { slug } = await site.publish(
-    {
-      booking_ref: 'bench-page',
-      source: 'boatsetter',
-      title: 'Charter aboard JADA',
-      date: `${new Date().getUTCFullYear() + 1}-05-30`,
-      start_time: '09:00',
-      timezone: 'America/Los_Angeles',
-      duration_hours: 3,
-      location: 'Sheraton Marina',
-      boat: 'JADA',
-      guest_name: 'Boatsetter Guest',
-      party_size: 6,
-      status: 'scheduled',
-    },
+    upcomingCharter({ booking_ref: 'bench-page' }),
     { actor: 'bench' },
   );
   const pageBytes = (await dockhand.ctx.storage.get(`g/${slug}.html`))!.body.length;

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { SiteService } from './service.js';
+import { upcomingCharter } from '../../test/helpers/site.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const out = join(process.cwd(), 'test-output', 'site');
@@ -48,20 +49,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the guest page in a phone browser (headl
 
   async function newPage(ref: string, options: { javaScriptEnabled?: boolean; colorScheme?: 'dark' | 'light' } = {}) {
     const { slug } = await site.publish(
-      {
-        booking_ref: ref,
-        source: 'boatsetter',
-        title: 'Charter aboard JADA',
-        date: `${new Date().getUTCFullYear() + 1}-05-30`,
-        start_time: '09:00',
-        timezone: 'America/Los_Angeles',
-        duration_hours: 3,
-        location: 'Sheraton Marina',
-        boat: 'JADA',
-        guest_name: 'Boatsetter Guest',
-        party_size: 6,
-        status: 'scheduled',
-      },
+      upcomingCharter({ booking_ref: ref }),
       { actor: 'test' },
     );
     const context: BrowserContext = await browser.newContext({ viewport: { width: 390, height: 844 }, ...options });

@@ -5,19 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { MAX_PHOTO_BYTES } from './limits.js';
 import { SiteService, type GuestPageInput } from './service.js';
+import { upcomingCharter } from '../../test/helpers/site.js';
 
-const charter = (ref: string): GuestPageInput => ({
-  booking_ref: ref,
-  source: 'boatsetter',
-  title: 'Charter aboard JADA',
-  date: `${new Date().getUTCFullYear() + 1}-05-30`,
-  start_time: '09:00',
-  timezone: 'America/Los_Angeles',
-  duration_hours: 3,
-  location: 'Sheraton Marina',
-  guest_name: 'Boatsetter Guest',
-  status: 'scheduled',
-});
+const charter = (ref: string): GuestPageInput => upcomingCharter({ booking_ref: ref });
 const actor = { actor: 'test' };
 const png = (color: string) => sharp({ create: { width: 800, height: 600, channels: 3, background: color } }).png().toBuffer();
 

@@ -3,22 +3,9 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { SiteService, type GuestPageInput } from './service.js';
+import { originCharter } from '../../test/helpers/site.js';
 
-const charter = (overrides: Partial<GuestPageInput> = {}): GuestPageInput => ({
-  booking_ref: 'bk_page',
-  source: 'boatsetter',
-  title: 'Charter aboard JADA',
-  date: '2024-05-30',
-  start_time: '09:00',
-  timezone: 'America/Los_Angeles',
-  duration_hours: 3,
-  location: 'Sheraton Marina',
-  boat: 'JADA',
-  guest_name: 'Boatsetter Guest',
-  party_size: 6,
-  status: 'scheduled',
-  ...overrides,
-});
+const charter = (overrides: Partial<GuestPageInput> = {}): GuestPageInput => originCharter(overrides);
 
 const actor = { actor: 'test' };
 

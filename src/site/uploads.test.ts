@@ -7,23 +7,9 @@ import { api, eventually, startDockhand, type TestDockhand } from '../../test/he
 import { MAX_PHOTO_BYTES } from './limits.js';
 import { signPolicy } from './policy.js';
 import { SiteService, type GuestPageInput } from './service.js';
+import { upcomingCharter } from '../../test/helpers/site.js';
 
-const nextYear = `${new Date().getUTCFullYear() + 1}-05-30`;
-const charter = (ref: string, overrides: Partial<GuestPageInput> = {}): GuestPageInput => ({
-  booking_ref: ref,
-  source: 'boatsetter',
-  title: 'Charter aboard JADA',
-  date: nextYear,
-  start_time: '09:00',
-  timezone: 'America/Los_Angeles',
-  duration_hours: 3,
-  location: 'Sheraton Marina',
-  boat: 'JADA',
-  guest_name: 'Boatsetter Guest',
-  party_size: 6,
-  status: 'scheduled',
-  ...overrides,
-});
+const charter = (ref: string, overrides: Partial<GuestPageInput> = {}): GuestPageInput => upcomingCharter({ booking_ref: ref, ...overrides });
 const actor = { actor: 'test' };
 
 const png = (color = '#3366aa', width = 800, height = 600) =>

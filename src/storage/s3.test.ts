@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { SiteService } from '../site/service.js';
 import { parseS3Url, S3Storage } from './s3.js';
+import { upcomingCharter } from '../../test/helpers/site.js';
 
 interface S3rverServer {
   run(): Promise<{ port: number }>;
@@ -71,18 +72,7 @@ describe('S3 storage against an S3-compatible server on loopback', () => {
   it('publishes the guest page into the bucket and serves it, with the bucket allowed as the upload target', async () => {
     const site = new SiteService(t.dockhand.ctx);
     const { slug } = await site.publish(
-      {
-        booking_ref: 'bk_s3',
-        source: 'boatsetter',
-        title: 'Charter aboard JADA',
-        date: `${new Date().getUTCFullYear() + 1}-05-30`,
-        start_time: '09:00',
-        timezone: 'America/Los_Angeles',
-        duration_hours: 3,
-        location: 'Sheraton Marina',
-        guest_name: 'Boatsetter Guest',
-        status: 'scheduled',
-      },
+      upcomingCharter({ booking_ref: 'bk_s3' }),
       { actor: 'test' },
     );
     const stored = await rawGet(`install-1/g/${slug}.html`);
