@@ -2,13 +2,20 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../context.js';
 import { html, raw } from '../lib/html.js';
 import { listMail } from './outbox.js';
+import { requireCredential } from '../http/auth.js';
 
-/**
- * The development outbox: while no SMTP_URL is set, mail is kept here and read in the browser.
- * Only mounted in that mode, and only on the loopback default host unless the operator opens it up.
- */
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+
+/** The development outbox: while no SMTP_URL is set, mail is kept here and read in the browser. */
 export function mailRoutes(ctx: AppContext): FastifyPluginAsync {
+  const operator = requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator');
   return async (app) => {
+    // The outbox holds crew members' magic links: open to a browser on this machine, and to anyone else
+    // (including through a local reverse proxy, which says so in X-Forwarded-For) only with the operator credential.
+    app.addHook('preHandler', async (request, reply) => {
+      const proxied = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
+      if (proxied || !isLoopback(request.ip)) await operator(request, reply);
+    });
     app.get('/dev/mail.json', async () => ({ messages: await listMail(ctx.db) }));
 
     app.get('/dev/mail', async (_request, reply) => {
