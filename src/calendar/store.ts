@@ -6,20 +6,7 @@ import type { CalendarEntry, CalendarEntryStatus, CrewAssignment } from './types
 type Row = Selectable<CalendarEntryTable>;
 
 /** The stored fields an entry can change; everything else (id, status, version, stamps) is the store's. */
-export interface EntryFields {
-  event_type: string;
-  date: string;
-  start_time: string | null;
-  timezone: string | null;
-  duration_hours: number;
-  location: string;
-  guest_name: string;
-  boat: string | null;
-  booking_ref: string | null;
-  notes: string | null;
-  crew_assignments: CrewAssignment[];
-  crew_cost_cents: number;
-}
+export type EntryFields = Omit<CalendarEntry, 'id' | 'crew_cost' | 'status' | 'version' | 'created_at' | 'updated_at'> & { crew_cost_cents: number };
 
 export function toEntry(row: Row): CalendarEntry {
   return {
