@@ -1,25 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config/env.js';
+import { calendarRoutes } from './calendar/routes.js';
 import { resolveCredentials, type Generated } from './config/credentials.js';
+import type { Config } from './config/env.js';
+import type { AppContext } from './context.js';
+import { crewRoutes } from './crew/routes.js';
+import { VacancySweeper } from './crew/vacancy-sweeper.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { ensureSchema, migrateToLatest } from './db/migrate.js';
+import { createWorkSignal } from './db/signal.js';
 import { createHttpApp } from './http/app.js';
 import { healthRoutes } from './http/health.js';
-import { createWorkSignal } from './db/signal.js';
-import type { AppContext } from './context.js';
-import { createCdn, createStorage } from './storage/index.js';
-import { VacancySweeper } from './crew/vacancy-sweeper.js';
 import { MailDispatcher } from './mail/dispatcher.js';
-import { createTransport } from './mail/transport.js';
 import { mailRoutes } from './mail/routes.js';
-import { calendarRoutes } from './calendar/routes.js';
-import { crewRoutes } from './crew/routes.js';
-import { siteRoutes } from './site/routes.js';
-import { orchestratorRoutes } from './orchestrator/routes.js';
-import { createOrchestrator, type Orchestrator } from './orchestrator/index.js';
-import { dashboardRoutes } from './dashboard/routes.js';
+import { createTransport } from './mail/transport.js';
 import type { EngineOptions } from './orchestrator/engine.js';
+import { createOrchestrator, type Orchestrator } from './orchestrator/index.js';
+import { orchestratorRoutes } from './orchestrator/routes.js';
+import { siteRoutes } from './site/routes.js';
+import { createCdn, createStorage } from './storage/index.js';
 
 export const serviceNames = ['calendar', 'crew', 'site', 'orchestrator'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -68,8 +68,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   else await ensureSchema(database.db, database.dialect === 'sqlite');
 
   const usesMail = runs('crew') || runs('orchestrator');
-  const transport = createTransport(config.smtpUrl, config.mailFrom);
-  const dispatcher = usesMail ? new MailDispatcher(database.db, database.dialect, transport, logger.child({ part: 'mail' })) : undefined;
+  const transport = usesMail ? createTransport(config.smtpUrl, config.mailFrom) : undefined;
+  const dispatcher = transport && new MailDispatcher(database.db, database.dialect, transport, logger.child({ part: 'mail' }));
   // With PostgreSQL several instances publish and serve; an in-memory cache in each would go stale.
   const { cdn, pageCache } = createCdn(config, runs('orchestrator') && database.dialect === 'sqlite');
   const signal = createWorkSignal(database, config.databaseUrl, logger);
@@ -98,8 +98,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   const orchestrator = runs('orchestrator') ? createOrchestrator(ctx, options.engine, () => signal.notify()) : undefined;
   if (orchestrator) await app.register(orchestratorRoutes(ctx, orchestrator));
   if (orchestrator) await app.register(dashboardRoutes(ctx, orchestrator));
-  if (usesMail && transport.kind === 'outbox') await app.register(mailRoutes(ctx));
-  await app.register(healthRoutes(ctx, config.smtpUrl ? (config.smtpUrl.startsWith('ses:') ? 'ses' : 'smtp') : 'local outbox'));
+  if (transport?.kind === 'outbox') await app.register(mailRoutes(ctx));
+  await app.register(healthRoutes(ctx, transport?.kind ?? 'not used by this service'));
 
   const background = options.background ?? true;
   const startBackground = () => {
