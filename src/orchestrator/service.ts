@@ -110,7 +110,8 @@ export class OrchestratorService {
     }
     const merged = parseInput(bookingSchema, { ...row.data, ...patch, guest: { ...row.data.guest, ...patch.guest } }, 'changed booking');
     if (patch.crew || patch.captain) await this.checkCrew(merged);
-    await this.bump(row, actor, 'change', patch, { data: JSON.stringify(merged), ...charterColumns(merged) });
+    // The owner's override was for the charter as it stood; a changed charter is checked afresh.
+    await this.bump(row, actor, 'change', patch, { data: JSON.stringify(merged), ...charterColumns(merged), forced_at: null });
     return this.get(id);
   }
 
