@@ -1,6 +1,17 @@
 import { html, raw, type RawHtml } from '../lib/html.js';
-import { durationText, payText, roleText, statusText, whenText } from './format.js';
+import { durationText, payText, roleText, statusText, whenText, type EventFacts } from './format.js';
 import type { LinkView } from './magic.js';
+
+type FactsEvent = Pick<EventFacts, 'starts_at' | 'timezone' | 'duration_hours'> & { location: string; notes: string | null };
+
+/** What a crew member reads first on any link page: when, how long, where, the role, their pay, notes. */
+export const charterFacts = (event: FactsEvent, roleLabel: string, role: string, rateCents: number | null) =>
+  html`<dt>When</dt><dd>${whenText(event)}</dd>
+<dt>Duration</dt><dd>${durationText(event.duration_hours)}</dd>
+<dt>Where</dt><dd>${event.location}</dd>
+<dt>${roleLabel}</dt><dd>${roleText(role)}</dd>
+<dt>Your pay</dt><dd>${payText(rateCents, event.duration_hours)}</dd>
+${event.notes ? html`<dt>Notes</dt><dd>${event.notes}</dd>` : ''}`;
 
 const style = `
 *{box-sizing:border-box}
@@ -71,12 +82,7 @@ export function linkPage(token: string, v: LinkView): string {
 <h1>${event.event_name}</h1>
 ${stateLine(v)}
 <dl>
-<dt>When</dt><dd>${whenText(event)}</dd>
-<dt>Duration</dt><dd>${durationText(event.duration_hours)}</dd>
-<dt>Where</dt><dd>${event.location}</dd>
-<dt>Your role</dt><dd>${roleText(me.role)}</dd>
-<dt>Your pay</dt><dd>${payText(me.hourly_rate_cents, event.duration_hours)}</dd>
-${event.notes ? html`<dt>Notes</dt><dd>${event.notes}</dd>` : ''}
+${charterFacts(event, 'Your role', me.role, me.hourly_rate_cents)}
 ${event.guest_page_url ? html`<dt>Guest page</dt><dd><a href="${event.guest_page_url}" rel="noreferrer noopener">${event.guest_page_url}</a></dd>` : ''}
 </dl>
 </div>

@@ -1,6 +1,5 @@
 import { html, type RawHtml } from '../lib/html.js';
-import { durationText, payText, roleText, whenText } from './format.js';
-import { shell } from './magic-page.js';
+import { charterFacts, shell } from './magic-page.js';
 import { deadlineText } from './offer-emails.js';
 import type { OfferOutcome, OfferState, OfferView } from './offers.js';
 
@@ -31,12 +30,7 @@ export function offerPage(token: string, v: OfferView): string {
 <h1>${event.event_name}</h1>
 ${stateLine(v)}
 <dl>
-<dt>When</dt><dd>${whenText(event)}</dd>
-<dt>Duration</dt><dd>${durationText(event.duration_hours)}</dd>
-<dt>Where</dt><dd>${event.location}</dd>
-<dt>Role</dt><dd>${roleText(vacancy.role)}</dd>
-<dt>Your pay</dt><dd>${payText(vacancy.hourly_rate_cents, event.duration_hours)}</dd>
-${event.notes ? html`<dt>Notes</dt><dd>${event.notes}</dd>` : ''}
+${charterFacts(event, 'Role', vacancy.role, vacancy.hourly_rate_cents)}
 </dl>
 </div>
 ${
