@@ -5,20 +5,23 @@ import { resolveCredentials, type Generated } from './config/credentials.js';
 import type { Config } from './config/env.js';
 import type { AppContext } from './context.js';
 import { crewRoutes } from './crew/routes.js';
-import { VacancySweeper } from './crew/vacancy-sweeper.js';
+import { vacancyExpiryTask } from './crew/vacancy-expiry.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { ensureSchema, migrateToLatest } from './db/migrate.js';
 import { createWorkSignal } from './db/signal.js';
 import { createHttpApp } from './http/app.js';
 import { healthRoutes } from './http/health.js';
-import { MailDispatcher } from './mail/dispatcher.js';
+import { createJobs } from './jobs/queue.js';
+import { JobRunner } from './jobs/runner.js';
+import { MAIL, mailTask } from './mail/send-task.js';
 import { mailRoutes } from './mail/routes.js';
 import { createTransport } from './mail/transport.js';
-import type { EngineOptions } from './orchestrator/engine.js';
-import { createOrchestrator, type Orchestrator } from './orchestrator/index.js';
+import { createOrchestrator, type EngineOptions, type Orchestrator } from './orchestrator/index.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
+import { PhotoProcessor } from './site/processor.js';
 import { siteRoutes } from './site/routes.js';
+import { SiteService } from './site/service.js';
 import { createCdn, createStorage } from './storage/index.js';
 
 export const serviceNames = ['calendar', 'crew', 'site', 'orchestrator'] as const;
@@ -28,7 +31,7 @@ export interface DockhandOptions {
   config: Config;
   /** Run one service alone (split deployments); all of them when unset. */
   only?: ServiceName | undefined;
-  /** Run background work (saga engine, mail dispatcher); the HTTP-less worker and tests may turn it off. */
+  /** Run background work (the job runner: sagas, mail, photos, offer deadlines); the HTTP-less worker and tests may turn it off. */
   background?: boolean;
   logger?: Logger;
   /** Apply pending migrations (dockhand migrate, tests); otherwise only SQLite is migrated at start. */
@@ -42,11 +45,12 @@ export interface Dockhand {
   app: FastifyInstance;
   generated: Generated;
   orchestrator: Orchestrator | undefined;
-  dispatcher: MailDispatcher | undefined;
+  /** Runs this process's kinds of job once background work starts. */
+  runner: JobRunner;
   database: DatabaseHandle;
   /** Starts listening; resolves to the base URL actually bound (port 0 picks a free one). */
   listen(): Promise<string>;
-  /** Starts the saga engine and the mail dispatcher without HTTP (worker, CLI). */
+  /** Starts the job runner without HTTP (worker, CLI). */
   startBackground(): void;
   close(): Promise<void>;
 }
@@ -69,54 +73,58 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
 
   const usesMail = runs('crew') || runs('orchestrator');
   const transport = usesMail ? createTransport(config.smtpUrl, config.mailFrom) : undefined;
-  const dispatcher = transport && new MailDispatcher(database.db, database.dialect, transport, logger.child({ part: 'mail' }));
   // With PostgreSQL several instances publish and serve; an in-memory cache in each would go stale.
   const { cdn, pageCache } = createCdn(config, runs('orchestrator') && database.dialect === 'sqlite');
   const signal = createWorkSignal(database, config.databaseUrl, logger);
+  const runner = new JobRunner(database.db, database.dialect, logger.child({ part: 'jobs' }), options.engine);
+  const jobs = createJobs((kind) => {
+    runner.kick(kind);
+    signal.notify(kind);
+  });
   const ctx: AppContext = {
     config,
     db: database.db,
     dialect: database.dialect,
     logger,
     credentials,
-    mailKick: () => {
-      dispatcher?.kick();
-      signal.notify();
-    },
+    jobs,
+    mailKick: () => jobs.kick(MAIL),
     storage: createStorage(config),
     cdn,
     pageCache,
   };
 
-  // Offers for a declined place lapse after 12 hours; the sweeper tells the owner even if nobody looks.
-  const vacancySweeper = runs('crew') ? new VacancySweeper(ctx) : undefined;
-
   const app = await createHttpApp(logger, config.trustProxy);
   if (runs('calendar')) await app.register(calendarRoutes(ctx));
   if (runs('crew')) await app.register(crewRoutes(ctx));
   if (runs('site') || runs('orchestrator')) await app.register(siteRoutes(ctx));
-  const orchestrator = runs('orchestrator') ? createOrchestrator(ctx, options.engine, () => signal.notify()) : undefined;
+  const orchestrator = runs('orchestrator') ? createOrchestrator(ctx, options.engine, () => runner.owner) : undefined;
   if (orchestrator) await app.register(orchestratorRoutes(ctx, orchestrator));
   if (orchestrator) await app.register(dashboardRoutes(ctx, orchestrator));
   if (transport?.kind === 'outbox') await app.register(mailRoutes(ctx));
   await app.register(healthRoutes(ctx, transport?.kind ?? 'not used by this service'));
 
+  // The kinds of work this process takes on, by the services it runs.
+  if (orchestrator) runner.register(orchestrator.task);
+  if (transport) runner.register(mailTask(database.db, transport, logger.child({ part: 'mail' })));
+  if (runs('site') || runs('orchestrator')) {
+    const site = new SiteService(ctx);
+    runner.register(new PhotoProcessor(ctx, { onChanged: (slug) => site.refresh(slug) }).task());
+  }
+  // Offers for a declined place lapse after 12 hours; the owner is told even if nobody looks.
+  if (runs('crew') || runs('orchestrator')) runner.register(vacancyExpiryTask(ctx));
+
   const background = options.background ?? true;
   const startBackground = () => {
-    dispatcher?.start();
-    orchestrator?.start();
-    vacancySweeper?.start();
-    signal.subscribe(() => {
-      orchestrator?.engine.kick();
-      dispatcher?.kick();
-    });
+    runner.start();
+    signal.subscribe((kind) => runner.kick(kind));
   };
   return {
     ctx,
     app,
     generated,
     orchestrator,
-    dispatcher,
+    runner,
     database,
     async listen() {
       await app.listen({ port: config.port, host: config.host });
@@ -130,9 +138,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
     startBackground,
     async close() {
       await app.close();
-      await orchestrator?.stop();
-      await dispatcher?.stop();
-      await vacancySweeper?.stop();
+      await runner.stop();
+      transport?.close();
       await signal.close();
       await database.close();
     },

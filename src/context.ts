@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/env.js';
 import type { Credentials } from './config/credentials.js';
 import type { Db } from './db/database.js';
+import type { Jobs } from './jobs/queue.js';
 import type { BuiltinPageCache, Cdn } from './storage/cdn.js';
 import type { ObjectStorage } from './storage/storage.js';
 
@@ -12,7 +13,9 @@ export interface AppContext {
   dialect: 'sqlite' | 'postgres';
   logger: Logger;
   credentials: Credentials;
-  /** Tells the mail dispatcher that the outbox has new rows (after the writing transaction commits). */
+  /** Background work: schedule and cancel jobs in a transaction, kick the runners after it commits. */
+  jobs: Jobs;
+  /** Says the outbox has new rows (after the writing transaction commits): jobs.kick('mail.send'). */
   mailKick: () => void;
   storage: ObjectStorage;
   cdn: Cdn;

@@ -23,6 +23,8 @@ export interface WriteOptions {
   idempotencyKey?: string | undefined;
   /** Who asked, for the audit log ('operator', 'orchestrator', …). */
   actor: string;
+  /** The caller's open transaction (the saga, in-process): the change commits with the caller's record of it. */
+  tx?: Tx | undefined;
 }
 
 const ENTITY = 'calendar_entry';
@@ -55,7 +57,7 @@ export class CalendarService {
       const entry = await insertEntry(trx, newId('cal'), fields, nowIso());
       await audit(trx, { actor: opts.actor, entity: ENTITY, entityId: entry.id, action: 'create', data: entry });
       return { statusCode: 201, body: entry };
-    });
+    }, opts.tx);
     return { entry: result.body, created: !result.replayed };
   }
 
@@ -88,7 +90,7 @@ export class CalendarService {
         return next;
       });
       return { statusCode: 200, body: entry };
-    });
+    }, opts.tx);
     return result.body;
   }
 
@@ -99,7 +101,7 @@ export class CalendarService {
         current.status === 'cancelled' ? {} : { status: 'cancelled' as const },
       );
       return { statusCode: 200, body: entry };
-    });
+    }, opts.tx);
     return result.body;
   }
 

@@ -56,7 +56,7 @@ export function registerServeCommands(program: Command): void {
         const dockhand = await createDockhand({ config, only: 'orchestrator', background: false, engine: { concurrency } });
         printGenerated(dockhand.generated, config.dataDir);
         dockhand.startBackground();
-        console.error(`dockhand worker ${dockhand.orchestrator?.engine.owner} running (${dockhand.database.dialect}, concurrency ${concurrency})`);
+        console.error(`dockhand worker ${dockhand.runner.owner} running (${dockhand.database.dialect}, concurrency ${concurrency})`);
         onShutdown(() => dockhand.close());
       } catch (error) {
         fail(error);

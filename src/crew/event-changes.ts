@@ -159,7 +159,7 @@ export async function updateEvent(ctx: AppContext, id: string, patch: CrewEventP
       data: { version, changes: common, added: joining.map((s) => s.crew_id), removed: leaving.map((m) => m.crew_id), reset: timeMoved },
     });
     return { statusCode: 200, body: await eventView(trx, id) };
-  });
+  }, opts.tx);
   if (!result.replayed) ctx.mailKick();
   return result.body;
 }

@@ -56,7 +56,7 @@ export async function createEvent(ctx: AppContext, input: CrewEventInput, opts: 
     }
     await audit(trx, { actor: opts.actor, entity: ENTITY, entityId: event.id, action: 'create', data: { ...clean, seats } });
     return { statusCode: 201, body: { event_id: event.id, crew: seats.map((s) => ({ crew_id: s.crew_id, status: 'pending' })) } };
-  });
+  }, opts.tx);
   if (!result.replayed) ctx.mailKick();
   return result;
 }
@@ -84,7 +84,7 @@ export async function cancelEvent(ctx: AppContext, id: string, opts: ServiceOpti
     await withdrawStale(ctx, trx, id, opts.actor);
     await audit(trx, { actor: opts.actor, entity: ENTITY, entityId: id, action: 'cancel', data: { version: before.version + 1 } });
     return { statusCode: 200, body: await eventView(trx, id) };
-  });
+  }, opts.tx);
   if (!result.replayed) ctx.mailKick();
   return result.body;
 }

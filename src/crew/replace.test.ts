@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { startSmtpSink, type SmtpSink } from '../../test/helpers/smtp.js';
 import { acceptOffer } from './offers.js';
-import { VacancySweeper } from './vacancy-sweeper.js';
+import { JobRunner } from '../jobs/runner.js';
+import { vacancyExpiryTask } from './vacancy-expiry.js';
+import { VACANCY_EXPIRY, vacancyKey } from './vacancy-store.js';
 
 const OWNER = 'owner@charter.example';
 const person = (id: string, roles: string[]) => ({ id, name: `Person ${id.toUpperCase()}`, email: `${id}@crew.example`, roles });
@@ -218,12 +220,19 @@ describe('nobody takes the place', () => {
     expect((await page(links[0]!)).body).toContain('You said no thanks');
 
     const ctx = app.dockhand.ctx;
-    expect(await new VacancySweeper(ctx).sweepOnce()).toBe(0);
-    // Past the due time an accept is refused even before any sweeper has run: expiry is checked on read too.
+    // The deadline is a job due at the vacancy's expiry, written with the vacancy.
+    const vacancyId: string = view.vacancies[0].vacancy_id;
+    const timer = await ctx.db.selectFrom('jobs').selectAll().where('key', '=', vacancyKey(vacancyId)).executeTakeFirstOrThrow();
+    expect(timer).toMatchObject({ kind: VACANCY_EXPIRY, run_at: view.vacancies[0].expires_at });
+    // Past the due time an accept is refused even before the deadline job has run: expiry is checked on read too.
     const token = links[1]!.split('/m/')[1]!;
-    expect(await acceptOffer(ctx, token, new Date(Date.now() + 12 * 3_600_000 + 60_000))).toBe('closed');
+    const twelveHoursOn = () => new Date(Date.now() + 12 * 3_600_000 + 60_000);
+    expect(await acceptOffer(ctx, token, twelveHoursOn())).toBe('closed');
     expect((await getEvent(eventId)).vacancies[0].status).toBe('open');
-    const later = new VacancySweeper(ctx, { pollMs: 20, now: () => new Date(Date.now() + 12 * 3_600_000 + 60_000) });
+    // Twelve hours on: the job falls due, and a runner whose clock says so closes the vacancy.
+    await ctx.db.updateTable('jobs').set({ run_at: new Date().toISOString() }).where('key', '=', vacancyKey(vacancyId)).execute();
+    const later = new JobRunner(ctx.db, ctx.dialect, ctx.logger, { pollMs: 20 });
+    later.register(vacancyExpiryTask(ctx, twelveHoursOn));
     later.start();
     try {
       const [mail] = await mailTo(OWNER, 'Crew place unfilled: Quiet');
@@ -233,7 +242,7 @@ describe('nobody takes the place', () => {
     } finally {
       await later.stop();
     }
-    expect(await later.sweepOnce()).toBe(0);
+    expect(await ctx.db.selectFrom('jobs').select('id').where('key', '=', vacancyKey(vacancyId)).execute()).toEqual([]);
     expect(sink.to(OWNER).filter((m) => m.subject!.startsWith('Crew place unfilled: Quiet'))).toHaveLength(1);
     expect((await getEvent(eventId)).vacancies[0].status).toBe('unfilled');
     const late = await post(`${links[1]}/accept`);

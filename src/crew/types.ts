@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidTimezone } from '../lib/time.js';
+import type { Tx } from '../db/database.js';
 
 export const crewIdSchema = z
   .string()
@@ -153,4 +154,6 @@ export interface CreatedEvent {
 export interface ServiceOptions {
   idempotencyKey?: string | undefined;
   actor: string;
+  /** The caller's open transaction (the saga, in-process): the change commits with the caller's record of it. */
+  tx?: Tx | undefined;
 }

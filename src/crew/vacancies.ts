@@ -10,7 +10,7 @@ import { factsOf, loadEvent, loadMembers, type MemberRow } from './event-store.j
 import { deadlineText, offerClosedMail, offerMail, unfilledMail } from './offer-emails.js';
 import { crewByIds } from './roster.js';
 import { issueLink, queueMail } from './seats.js';
-import { OFFER_WINDOW_HOURS, OFFERS_AT_ONCE } from './vacancy-store.js';
+import { OFFER_WINDOW_HOURS, OFFERS_AT_ONCE, scheduleExpiry } from './vacancy-store.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,6 +33,7 @@ export async function openVacancy(ctx: AppContext, trx: Tx, event: CrewEventTabl
     updated_at: at,
   };
   await trx.insertInto('crew_vacancies').values(vacancy).execute();
+  await scheduleExpiry(trx, vacancy);
   const actor = `crew:${me.crew_id}`;
   const offered = await offerWave(ctx, trx, event, vacancy);
   await audit(trx, {

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/database.js';
+import type { Queryable, Tx } from '../db/database.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
 import type { CrewOfferTable, CrewVacancyTable } from '../db/schema.js';
 
 export type VacancyStatus = 'open' | 'filled' | 'unfilled' | 'withdrawn';
@@ -6,6 +7,13 @@ export type OfferStatus = 'offered' | 'accepted' | 'passed' | 'filled' | 'expire
 
 export const OFFER_WINDOW_HOURS = 12;
 export const OFFERS_AT_ONCE = 3;
+
+export const VACANCY_EXPIRY = 'vacancy.expire';
+export const vacancyKey = (vacancyId: string) => `vacancy:${vacancyId}`;
+
+/** A durable timer for the offer window: due at the vacancy's expiry, written with the vacancy. */
+export const scheduleExpiry = (tx: Tx, vacancy: { id: string; expires_at: string }) =>
+  scheduleJob(tx, { kind: VACANCY_EXPIRY, key: vacancyKey(vacancy.id), runAt: vacancy.expires_at, payload: { vacancy_id: vacancy.id } });
 
 export async function loadVacancies(q: Queryable, eventId: string): Promise<CrewVacancyTable[]> {
   return q.selectFrom('crew_vacancies').selectAll().where('event_id', '=', eventId).orderBy('created_at').orderBy('id').execute();

@@ -1,15 +1,20 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import { schemaOf, type Db } from './database.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_photos.js';
-import * as m0004 from './migrations/0004_crew_offers.js';
+import * as m0003 from './migrations/0003_crew_offers.js';
+import * as m0004 from './migrations/0004_jobs.js';
 
 // Listed in code, not read from a folder, so the built package and the tests see the same set.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_photos': m0002,
-  '0004_crew_offers': m0004,
+  '0003_crew_offers': m0003,
+  '0004_jobs': m0004,
 };
+
+/** Names 0.1.0 recorded, and what they are called now that the numbering has no gap. */
+const renamed: Record<string, string> = { '0004_crew_offers': '0003_crew_offers' };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
@@ -19,7 +24,33 @@ const migratorFor = (db: Db) => new Migrator({ db, provider, ...(schemaOf(db) ? 
 
 export const latestMigration = Object.keys(migrations).sort().at(-1)!;
 
+const bookkeeping = (db: Db) => {
+  const schema = schemaOf(db);
+  return schema ? db.withSchema(schema) : db;
+};
+
+async function appliedNames(db: Db): Promise<string[]> {
+  try {
+    const rows = await bookkeeping(db).selectFrom('kysely_migration' as never).select('name' as never).execute();
+    return rows.map((r) => (r as { name: string }).name);
+  } catch {
+    return []; // a new database: no bookkeeping table yet
+  }
+}
+
+/** Brings 0.1.0's migration names to today's numbering before Kysely compares them with the code. */
+async function renameLegacy(db: Db): Promise<void> {
+  const applied = await appliedNames(db);
+  for (const [old, current] of Object.entries(renamed)) {
+    if (!applied.includes(old) || applied.includes(current)) continue;
+    const schema = schemaOf(db);
+    const table = schema ? sql.table(`${schema}.kysely_migration`) : sql.table('kysely_migration');
+    await sql`update ${table} set name = ${current} where name = ${old}`.execute(db);
+  }
+}
+
 export async function migrateToLatest(db: Db): Promise<void> {
+  await renameLegacy(db);
   const migrator = migratorFor(db);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
@@ -36,17 +67,10 @@ export interface SchemaState {
 }
 
 export async function schemaState(db: Db): Promise<SchemaState> {
-  const migrator = migratorFor(db);
-  const known = await migrator.getMigrations();
-  const pending = known.filter((m) => m.executedAt === undefined).map((m) => m.name);
-  let applied: string[] = [];
-  try {
-    const schema = schemaOf(db);
-    const from = schema ? db.withSchema(schema) : db;
-    applied = (await from.selectFrom('kysely_migration' as never).select('name' as never).execute()).map((r) => (r as { name: string }).name);
-  } catch {
-    applied = [];
-  }
+  const applied = (await appliedNames(db)).map((name) => renamed[name] ?? name);
+  const pending = Object.keys(migrations)
+    .sort()
+    .filter((name) => !applied.includes(name));
   return { pending, unknown: applied.filter((name) => !(name in migrations)) };
 }
 

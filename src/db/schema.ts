@@ -208,6 +208,23 @@ export interface CrewOfferTable {
   updated_at: string;
 }
 
+/** One row per piece of background work; deleted when done, kept with failed_at when given up. */
+export interface JobTable {
+  id: string;
+  kind: string;
+  /** Unique: scheduling the same key again replaces the pending job (or re-arms a running one). */
+  key: string;
+  payload: string;
+  run_at: string;
+  attempts: number;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: string | null;
+  revision: number;
+  failed_at: string | null;
+  created_at: string;
+}
+
 export interface Database {
   audit_log: AuditTable;
   idempotency_keys: IdempotencyTable;
@@ -223,4 +240,5 @@ export interface Database {
   photos: PhotoTable;
   crew_vacancies: CrewVacancyTable;
   crew_offers: CrewOfferTable;
+  jobs: JobTable;
 }

@@ -19,6 +19,7 @@ export const transferTables: (keyof Database)[] = [
   'booking_steps',
   'booking_attempts',
   'outbox',
+  'jobs',
   'idempotency_keys',
   'audit_log',
 ];

@@ -23,6 +23,8 @@ const hashOf = (body: unknown) => createHash('sha256').update(JSON.stringify(bod
 /**
  * Runs `work` once per (scope, key): the key row is written in the same transaction as the work, so a
  * repeat (or a racing twin) gets the first response and changes nothing. Without a key, it just runs.
+ * Inside the caller's transaction (`within`, an in-process call from the saga) no key row is kept:
+ * the caller's journal commits with the work, and that is what makes it happen once.
  */
 export async function once<T>(
   db: Db,
@@ -30,7 +32,9 @@ export async function once<T>(
   key: string | undefined,
   requestBody: unknown,
   work: (trx: Tx) => Promise<{ statusCode: number; body: T }>,
+  within?: Tx,
 ): Promise<StoredResponse<T>> {
+  if (within) return { ...(await work(within)), replayed: false };
   if (!key) {
     const result = await db.transaction().execute(work);
     return { ...result, replayed: false };

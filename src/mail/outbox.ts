@@ -1,4 +1,6 @@
-import type { Queryable } from '../db/database.js';
+import type { Db, Queryable } from '../db/database.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
+import { MAIL, mailKey } from './send-task.js';
 import { newId, nowIso } from '../db/ids.js';
 import type { OutboxTable } from '../db/schema.js';
 import type { MailRecord, MailStatus, OutgoingMail } from './types.js';
@@ -14,6 +16,8 @@ export interface Enqueued {
  * what caused it does. The Message-ID is fixed here: a resend after a crash repeats it.
  */
 export async function enqueueMail(q: Queryable, mail: OutgoingMail, domain = 'dockhand.local'): Promise<Enqueued> {
+  // The row and its job go together: outside a transaction, open one for the two.
+  if (!q.isTransaction) return (q as Db).transaction().execute((tx) => enqueueMail(tx, mail, domain));
   const id = newId('ml');
   const messageId = `<${id}@${domain}>`;
   const now = nowIso();
@@ -42,7 +46,11 @@ export async function enqueueMail(q: Queryable, mail: OutgoingMail, domain = 'do
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning(['id', 'message_id'])
     .executeTakeFirst();
-  if (inserted) return { id: inserted.id, messageId: inserted.message_id, created: true };
+  if (inserted) {
+    // The job that sends it commits with it; the writer kicks the runner once its transaction is done.
+    await scheduleJob(q, { kind: MAIL, key: mailKey(inserted.id), runAt: now, payload: { outbox_id: inserted.id } });
+    return { id: inserted.id, messageId: inserted.message_id, created: true };
+  }
   const existing = await q
     .selectFrom('outbox')
     .select(['id', 'message_id'])

@@ -1,5 +1,8 @@
-import type { Db } from '../db/database.js';
-import type { CrewMemberRef, CrewPort } from './adapters/ports.js';
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { Queryable } from '../db/database.js';
+import type { CrewMemberRef } from './adapters/ports.js';
 import { ConflictError } from './errors.js';
 import { charterColumns } from './store.js';
 import type { Booking, StepResults } from './types.js';
@@ -23,7 +26,7 @@ export function crewOf(row: { data: string; result: string | null; intent: strin
 }
 
 /** Crew already on other charters: who overlaps this one, and how many charters each had in the last 30 days. */
-async function workload(db: Db, bookingId: string, booking: Booking) {
+async function workload(db: Queryable, bookingId: string, booking: Booking) {
   const { starts_at, ends_at } = charterColumns(booking);
   const since = new Date(Date.parse(starts_at) - 30 * DAY_MS).toISOString();
   const rows = await db
@@ -45,11 +48,41 @@ async function workload(db: Db, bookingId: string, booking: Booking) {
   return { busy, recent };
 }
 
+/** Transaction-scoped locks on exactly these people, always taken in the same order (no deadlock between choosers). */
+async function lockPeople(ctx: Pick<AppContext, 'dialect'>, q: Queryable, ids: string[]): Promise<void> {
+  if (ctx.dialect !== 'postgres' || ids.length === 0) return; // SQLite: one writer, the transaction is the lock
+  const keys = [...new Set(ids)].sort().map((id) => createHash('sha256').update(`crew:${id}`).digest().readBigInt64BE(0).toString());
+  await sql`select pg_advisory_xact_lock(k) from unnest(${`{${keys.join(',')}}`}::bigint[]) as k`.execute(q);
+}
+
 /**
  * The crew for a charter: the people the booking names, else what an earlier version chose, else the
  * available roster members with the role, fewest recent charters first, so work is spread fairly.
+ *
+ * Called inside the transaction that records the choice. Nothing global is locked: the people picked
+ * are locked, then everyone's charters are read again; if someone else committed one of them
+ * meanwhile, the choice is made again. So two bookings never hold the same free person at the same time.
  */
-export async function chooseCrew(db: Db, port: CrewPort, bookingId: string, booking: Booking, previous?: CrewChoice): Promise<CrewChoice> {
+export async function chooseCrew(
+  ctx: Pick<AppContext, 'dialect'>,
+  q: Queryable,
+  roster: CrewMemberRef[],
+  bookingId: string,
+  booking: Booking,
+  previous?: CrewChoice,
+): Promise<CrewChoice> {
+  let choice = await pickCrew(q, roster, bookingId, booking, previous);
+  for (let round = 0; round < 8; round++) {
+    await lockPeople(ctx, q, [choice.captain, ...choice.crew].filter(Boolean));
+    if (ctx.dialect !== 'postgres') return choice;
+    const again = await pickCrew(q, roster, bookingId, booking, previous);
+    if (JSON.stringify(again) === JSON.stringify(choice)) return choice;
+    choice = again;
+  }
+  throw new Error('the crew kept being taken by other bookings while choosing; trying again');
+}
+
+async function pickCrew(q: Queryable, roster: CrewMemberRef[], bookingId: string, booking: Booking, previous?: CrewChoice): Promise<CrewChoice> {
   const wantsCaptain = booking.crew_assignments.some((a) => a.role === 'captain' && a.count > 0);
   const others = booking.crew_assignments.filter((a) => a.role !== 'captain');
   const othersCount = others.reduce((n, a) => n + a.count, 0);
@@ -57,8 +90,7 @@ export async function chooseCrew(db: Db, port: CrewPort, bookingId: string, book
   const crew = booking.crew ?? (previous && previous.crew.length === othersCount ? previous.crew : undefined);
   if (crew && (captain || !wantsCaptain)) return { crew, captain: captain ?? '' };
 
-  const roster = await port.listCrew();
-  const { busy, recent } = await workload(db, bookingId, booking);
+  const { busy, recent } = await workload(q, bookingId, booking);
   const taken = new Set<string>([...(crew ?? []), ...(captain ? [captain] : [])]);
   const pick = (role: string, count: number): string[] => {
     const candidates = roster

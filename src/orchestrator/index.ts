@@ -2,18 +2,22 @@ import { CalendarService } from '../calendar/service.js';
 import { ConfigError } from '../config/env.js';
 import type { AppContext } from '../context.js';
 import { CrewService } from '../crew/service.js';
+import type { RunnerOptions } from '../jobs/runner.js';
+import type { Task } from '../jobs/types.js';
 import { SiteService } from '../site/service.js';
 import { httpCalendar, inProcessCalendar } from './adapters/calendar.js';
 import { httpCrew, inProcessCrew } from './adapters/crew.js';
-import { SagaEngine, defaultEngineOptions, type EngineOptions } from './engine.js';
 import type { Ports } from './saga.js';
 import { OrchestratorService } from './service.js';
+import { bookingSyncTask, defaultSyncOptions, type SyncOptions } from './sync.js';
+
+/** Saga tuning and the runner's; the defaults suit production, tests shorten them. */
+export type EngineOptions = SyncOptions & RunnerOptions;
 
 export interface Orchestrator {
   service: OrchestratorService;
-  engine: SagaEngine;
-  start(): void;
-  stop(): Promise<void>;
+  /** The booking saga as a job kind, for the runner of whichever process syncs. */
+  task: Task<{ booking_id: string }>;
 }
 
 /**
@@ -35,14 +39,8 @@ export function createPorts(ctx: AppContext, timeoutMs: number): Ports {
   return { calendar, crew, site: new SiteService(ctx) };
 }
 
-/** `announce` tells other processes (workers on PostgreSQL) that a booking has work due. */
-export function createOrchestrator(ctx: AppContext, options: Partial<EngineOptions> = {}, announce: () => void = () => {}): Orchestrator {
-  const engineOptions = { ...defaultEngineOptions, ...options };
-  const ports = createPorts(ctx, engineOptions.stepTimeoutMs);
-  const engine = new SagaEngine(ctx, ports, engineOptions);
-  const service = new OrchestratorService(ctx, ports, () => {
-    engine.kick();
-    announce();
-  });
-  return { service, engine, start: () => engine.start(), stop: () => engine.stop() };
+export function createOrchestrator(ctx: AppContext, options: Partial<SyncOptions> = {}, owner: () => string = () => `pid-${process.pid}`): Orchestrator {
+  const syncOptions = { ...defaultSyncOptions, ...options };
+  const ports = createPorts(ctx, syncOptions.stepTimeoutMs);
+  return { service: new OrchestratorService(ctx, ports), task: bookingSyncTask(ctx, ports, syncOptions, owner) };
 }

@@ -1,11 +1,13 @@
 import type { AppContext } from '../context.js';
+import type { Queryable } from '../db/database.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { emailButton, emailLayout } from '../mail/layout.js';
 import { html } from '../lib/html.js';
 import type { BookingRow } from './store.js';
 
 /** Tells the owner a booking is held in conflict, why, and how to release it; once per booking version. */
-export async function emailOwnerAboutConflict(ctx: AppContext, booking: BookingRow, reason: string): Promise<void> {
+/** Written in the caller's transaction; the caller kicks the mail runner once it commits. */
+export async function emailOwnerAboutConflict(ctx: AppContext, q: Queryable, booking: BookingRow, reason: string): Promise<void> {
   const b = booking.data;
   const statusUrl = `${ctx.config.publicBaseUrl}/bookings/${booking.id}`;
   const subject = `Booking needs you: ${b.boat ?? 'charter'} ${b.date} ${b.start_time} (${booking.source} ${booking.external_id})`;
@@ -25,7 +27,7 @@ export async function emailOwnerAboutConflict(ctx: AppContext, booking: BookingR
 <p>No crew have been notified and no guest page was published for it. It syncs by itself once the other booking moves or is cancelled.
 To sync it anyway, run <code>dockhand retry ${booking.id} --force</code> or POST <code>{"force": true}</code> to its retry endpoint.</p>
 ${emailButton(statusUrl, 'Open the booking')}`;
-  await enqueueMail(ctx.db, {
+  await enqueueMail(q, {
     dedupeKey: `owner-conflict:${booking.id}:v${booking.version}`,
     kind: 'owner_conflict',
     refType: 'booking',
@@ -35,5 +37,4 @@ ${emailButton(statusUrl, 'Open the booking')}`;
     text,
     html: emailLayout(subject, body),
   });
-  ctx.mailKick();
 }

@@ -1,12 +1,13 @@
 import { DateTime } from 'luxon';
 import type { AppContext } from '../context.js';
+import type { Queryable, Tx } from '../db/database.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { localToInstant } from '../lib/time.js';
 import type { SiteService } from '../site/service.js';
 import type { CalendarEntryBody, CalendarPort, CrewEventBody, CrewPort } from './adapters/ports.js';
 import { chooseCrew } from './assign.js';
 import { captainSummary } from './summary-email.js';
-import type { Booking, StepName, StepResults } from './types.js';
+import { stepNames, type Booking, type StepName, type StepResults } from './types.js';
 
 export interface Ports {
   calendar: CalendarPort;
@@ -21,13 +22,21 @@ export interface StepInput {
   cancelled: boolean;
   /** Results of earlier steps, and of this step at an earlier version. */
   results: StepResults;
-  /** Returns what this step decided on an earlier attempt, or records make()'s answer before the call out. */
-  intent<T>(make: () => T | Promise<T>): Promise<T>;
+  /**
+   * Returns what this step decided on an earlier attempt, or records make()'s answer before the call
+   * out. make() gets the transaction the answer is recorded in: a choice of crew locks the people it
+   * picks there, so the lock lasts until the choice is on record.
+   */
+  intent<T>(make: (q: Tx) => T | Promise<T>): Promise<T>;
+  /** The saga's transaction when the step runs inside it (local ports); undefined when it calls out. */
+  tx: Tx | undefined;
+  /** Where the step reads and writes: the saga's transaction, or the database. */
+  q: Queryable;
   ports: Ports;
   ctx: AppContext;
 }
 
-type Step = (input: StepInput) => Promise<unknown>;
+type Step<N extends StepName> = (input: StepInput) => Promise<StepResults[N] | null>;
 
 const key = (input: StepInput, step: StepName, what: string) => `${input.bookingId}:${step}:${what}`;
 
@@ -77,7 +86,7 @@ function crewEventBody(input: StepInput, crew: string[], captain: string): CrewE
   };
 }
 
-const guestPage: Step = async (input) => {
+const guestPage: Step<'guest_page'> = async (input) => {
   const b = input.booking;
   // A booking cancelled before its page ever went out has no page to mark cancelled.
   if (input.cancelled && !input.results.guest_page) return null;
@@ -101,56 +110,62 @@ const guestPage: Step = async (input) => {
   return { slug: page.slug, url: page.url };
 };
 
-const crewEvent: Step = async (input) => {
+const crewEvent: Step<'crew_event'> = async (input) => {
   const previous = input.results.crew_event;
   const { crew: port } = input.ports;
+  const { tx } = input;
   if (input.cancelled) {
-    if (previous) await port.cancelEvent(previous.event_id, key(input, 'crew_event', 'cancel'));
+    if (previous) await port.cancelEvent(previous.event_id, key(input, 'crew_event', 'cancel'), tx);
     return previous ?? null;
   }
+  // Read before any lock is taken: a remote roster is an HTTP call.
+  const roster = await port.listCrew(tx);
   if (!previous) {
     // The first body (and the crew it chose) is recorded before the call: a retry replays the same
     // request under the same key, so a create whose answer was lost is never made twice.
-    const first = await input.intent(async () => {
-      const chosen = await chooseCrew(input.ctx.db, port, input.bookingId, input.booking);
+    const first = await input.intent(async (q) => {
+      const chosen = await chooseCrew(input.ctx, q, roster, input.bookingId, input.booking);
       return crewEventBody(input, chosen.crew, chosen.captain);
     });
-    const created = await port.createEvent(first, key(input, 'crew_event', 'create'));
+    const created = await port.createEvent(first, key(input, 'crew_event', 'create'), tx);
     const latest = crewEventBody(input, first.crew, first.captain);
     if (JSON.stringify(latest) !== JSON.stringify(first)) {
-      await port.updateEvent(created.event_id, latest, key(input, 'crew_event', `v${input.version}`));
+      await port.updateEvent(created.event_id, latest, key(input, 'crew_event', `v${input.version}`), tx);
     }
     return { event_id: created.event_id, crew: first.crew, captain: first.captain };
   }
-  const chosen = await chooseCrew(input.ctx.db, port, input.bookingId, input.booking, previous);
-  await port.updateEvent(previous.event_id, crewEventBody(input, chosen.crew, chosen.captain), key(input, 'crew_event', `v${input.version}`));
+  const chosen = await input.intent((q) => chooseCrew(input.ctx, q, roster, input.bookingId, input.booking, previous));
+  await port.updateEvent(previous.event_id, crewEventBody(input, chosen.crew, chosen.captain), key(input, 'crew_event', `v${input.version}`), tx);
   return { event_id: previous.event_id, ...chosen };
 };
 
-const calendar: Step = async (input) => {
+const calendar: Step<'calendar'> = async (input) => {
   const previous = input.results.calendar;
   const { calendar: port } = input.ports;
+  const { tx } = input;
   if (input.cancelled) {
-    if (previous) await port.cancel(previous.entry_id, key(input, 'calendar', 'cancel'));
+    if (previous) await port.cancel(previous.entry_id, key(input, 'calendar', 'cancel'), tx);
     return previous ?? null;
   }
   const { booking_ref: _ref, ...latest } = calendarBody(input.booking, input.bookingId, input.results);
   if (!previous) {
     const first = await input.intent(() => calendarBody(input.booking, input.bookingId, input.results));
-    const created = await port.create(first, key(input, 'calendar', 'create'));
+    const created = await port.create(first, key(input, 'calendar', 'create'), tx);
     const { booking_ref: _firstRef, ...firstPatch } = first;
-    if (JSON.stringify(latest) !== JSON.stringify(firstPatch)) await port.update(created.id, latest, key(input, 'calendar', `v${input.version}`));
+    if (JSON.stringify(latest) !== JSON.stringify(firstPatch)) await port.update(created.id, latest, key(input, 'calendar', `v${input.version}`), tx);
     return { entry_id: created.id };
   }
-  await port.update(previous.entry_id, latest, key(input, 'calendar', `v${input.version}`));
+  await port.update(previous.entry_id, latest, key(input, 'calendar', `v${input.version}`), tx);
   return previous;
 };
 
-const notifications: Step = async (input) => {
+const notifications: Step<'notifications'> = async (input) => {
   const event = input.results.crew_event;
   // On cancel the crew service tells everyone, captain included; a summary would only repeat it.
   if (input.cancelled || !event) return { summary_mail_id: null };
-  const [roster, state] = await Promise.all([input.ports.crew.listCrew(), input.ports.crew.getEvent(event.event_id)]);
+  const { tx } = input;
+  const roster = await input.ports.crew.listCrew(tx);
+  const state = await input.ports.crew.getEvent(event.event_id, tx);
   // The captain now on the event: someone else if the first captain declined and was replaced.
   const captainId = state.crew.find((c) => c.role === 'captain' && c.status !== 'removed' && !c.replaced_by)?.crew_id ?? event.captain;
   const captain = roster.find((m) => m.id === captainId);
@@ -162,29 +177,37 @@ const notifications: Step = async (input) => {
     crew: state.crew,
     guestPageUrl: input.results.guest_page?.url ?? null,
   });
-  const queued = await enqueueMail(input.ctx.db, {
+  const queued = await enqueueMail(input.q, {
     ...mail,
     dedupeKey: `captain-summary:${input.bookingId}:v${input.version}`,
     kind: 'captain_summary',
     refType: 'booking',
     refId: input.bookingId,
   });
-  input.ctx.mailKick();
   return { summary_mail_id: queued.id };
 };
 
-/**
- * The saga, in order. The guest page goes first because its URL travels in the crew event; the
- * calendar goes after the crew event so that its notes can name the assigned crew.
- */
-export interface SagaStep {
-  name: StepName;
-  run: Step;
+export interface SagaStep<N extends StepName = StepName> {
+  name: N;
+  run: Step<N>;
+  /**
+   * True when the step's effects can join the saga's transaction (its port is in-process). Others run
+   * outside it and are made safe by what they are: the page publish is idempotent by content, remote
+   * calls carry idempotency keys and replay recorded intents.
+   */
+  inTransaction(ports: Ports): boolean;
 }
 
-export const sagaSteps: SagaStep[] = [
-  { name: 'guest_page', run: guestPage },
-  { name: 'crew_event', run: crewEvent },
-  { name: 'calendar', run: calendar },
-  { name: 'notifications', run: notifications },
-];
+/**
+ * Every step, by name: the compiler holds this to the names and result types in types.ts. The
+ * order is stepNames': the guest page goes first because its URL travels in the crew event; the
+ * calendar goes after the crew event so that its notes can name the assigned crew.
+ */
+const steps: { [N in StepName]: SagaStep<N> } = {
+  guest_page: { name: 'guest_page', run: guestPage, inTransaction: () => false },
+  crew_event: { name: 'crew_event', run: crewEvent, inTransaction: (p) => p.crew.local },
+  calendar: { name: 'calendar', run: calendar, inTransaction: (p) => p.calendar.local },
+  notifications: { name: 'notifications', run: notifications, inTransaction: (p) => p.crew.local },
+};
+
+export const sagaSteps: SagaStep[] = stepNames.map((name) => steps[name] as SagaStep);

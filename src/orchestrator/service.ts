@@ -7,7 +7,10 @@ import { isDelivered } from '../mail/types.js';
 import { RemoteError } from './adapters/http.js';
 import type { CrewMemberRef } from './adapters/ports.js';
 import type { Ports } from './saga.js';
-import { charterColumns, findBooking, findBookingByNaturalKey, history, insertBooking, listBookings, loadSteps, resultsOf, type BookingFilter, type BookingRow } from './store.js';
+import type { Tx } from '../db/database.js';
+import { history, loadSteps, resultsOf } from './journal.js';
+import { charterColumns, findBooking, findBookingByNaturalKey, insertBooking, listBookings, type BookingFilter, type BookingRow } from './store.js';
+import { SYNC, syncKey } from './sync.js';
 import { bookingPatchSchema, bookingSchema, type Booking, type BookingView, type StepView } from './types.js';
 
 /** The operator-facing side of the orchestrator: accept, change, cancel, retry and report bookings. */
@@ -15,8 +18,12 @@ export class OrchestratorService {
   constructor(
     private readonly ctx: AppContext,
     private readonly ports: Ports,
-    private readonly wake: () => void,
   ) {}
+
+  /** Due now: a new version replaces whatever run of this booking was pending (the job's key is the booking). */
+  private sync = (tx: Tx, bookingId: string) => this.ctx.jobs.schedule(tx, SYNC, syncKey(bookingId), new Date(), { booking_id: bookingId });
+
+  private wake = () => this.ctx.jobs.kick(SYNC);
 
   statusUrl = (id: string) => `${this.ctx.config.publicBaseUrl}/bookings/${id}`;
 
@@ -29,6 +36,7 @@ export class OrchestratorService {
       const row = await this.ctx.db.transaction().execute(async (trx) => {
         const inserted = await insertBooking(trx, booking, idempotencyKey);
         await audit(trx, { actor, entity: 'booking', entityId: inserted.id, action: 'create', data: booking });
+        await this.sync(trx, inserted.id);
         return inserted;
       });
       this.wake();
@@ -131,9 +139,10 @@ export class OrchestratorService {
       await trx.updateTable('booking_steps').set({ status: 'pending', attempts: 0, last_error: null }).where('booking_id', '=', id).where('status', '=', 'failed').execute();
       await trx
         .updateTable('bookings')
-        .set({ status: 'syncing', next_run_at: nowIso(), last_error: null, updated_at: nowIso(), ...(force ? { forced_at: nowIso() } : {}) })
+        .set({ status: 'syncing', last_error: null, updated_at: nowIso(), ...(force ? { forced_at: nowIso() } : {}) })
         .where('id', '=', id)
         .execute();
+      await this.sync(trx, id);
       await audit(trx, { actor, entity: 'booking', entityId: id, action: force ? 'force' : 'retry' });
     });
     this.wake();
@@ -151,7 +160,7 @@ export class OrchestratorService {
     await this.ctx.db.transaction().execute(async (trx) => {
       const updated = await trx
         .updateTable('bookings')
-        .set({ ...changes, version: row.version + 1, status: 'syncing', next_run_at: nowIso(), last_error: null, updated_at: nowIso() })
+        .set({ ...changes, version: row.version + 1, status: 'syncing', last_error: null, updated_at: nowIso() })
         .where('id', '=', row.id)
         .where('version', '=', row.version)
         .executeTakeFirst();
@@ -159,8 +168,10 @@ export class OrchestratorService {
         throw new AppError(409, 'concurrent_change', 'The booking changed while this request was handled. Reload it and try again.');
       }
       await trx.updateTable('booking_steps').set({ attempts: 0 }).where('booking_id', '=', row.id).execute();
+      await this.sync(trx, row.id);
       // A booking that moved or was cancelled may free the slot others are waiting for: check them again.
-      await trx.updateTable('bookings').set({ next_run_at: nowIso() }).where('status', '=', 'conflict').where('id', '!=', row.id).execute();
+      const held = await trx.selectFrom('bookings').select('id').where('status', '=', 'conflict').where('id', '!=', row.id).execute();
+      for (const other of held) await this.sync(trx, other.id);
       await audit(trx, { actor, entity: 'booking', entityId: row.id, action, data: { version: row.version + 1, ...(data ? { changes: data } : {}) } });
     });
     this.wake();

@@ -3,6 +3,7 @@ import type { Db, Queryable } from '../db/database.js';
 import { isUniqueViolation } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import type { PhotoTable } from '../db/schema.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
 import { PHOTO_TYPES } from './limits.js';
 
 export type PhotoStatus = 'uploaded' | 'processing' | 'ready' | 'rejected' | 'hidden';
@@ -25,6 +26,9 @@ export function variantKeys(slug: string, id: string) {
 }
 
 export const VARIANT_FILE = /^(ph_[a-z0-9]{8,40})-(t\.webp|w\.webp|o\.jpg)$/;
+
+export const PHOTO = 'photo.process';
+export const photoKey = (photoId: string) => `photo:${photoId}`;
 
 export interface NewUpload {
   slug: string;
@@ -55,7 +59,11 @@ export async function registerUpload(db: Db, upload: NewUpload): Promise<PhotoTa
     updated_at: now,
   };
   try {
-    await db.insertInto('photos').values(row).execute();
+    // The photo and the job that processes it exist together or not at all.
+    await db.transaction().execute(async (tx) => {
+      await tx.insertInto('photos').values(row).execute();
+      await scheduleJob(tx, { kind: PHOTO, key: photoKey(row.id), runAt: now, payload: { photo_id: row.id } });
+    });
     return row;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;

@@ -1,36 +1,34 @@
-import { sql, type ExpressionBuilder } from 'kysely';
-import { Poller } from '../lib/poller.js';
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import sharp, { type OutputInfo } from 'sharp';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../db/ids.js';
-import type { Database, PhotoTable } from '../db/schema.js';
-import { variantKeys } from './photo-store.js';
+import type { PhotoTable } from '../db/schema.js';
+import { defineTask, type Task } from '../jobs/types.js';
+import { PHOTO, variantKeys } from './photo-store.js';
 
-const later = (ms: number) => new Date(Date.now() + ms).toISOString();
 const READABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'heif']);
 // A decoded 25 MB photo can be far larger than 25 MB; this bounds what one upload can make us allocate.
 const MAX_PIXELS = 120_000_000;
 
 class Rejected extends Error {}
 
+const photoPayload = z.object({ photo_id: z.string() });
+
 export interface ProcessorOptions {
-  pollMs?: number;
-  leaseMs?: number;
   maxAttempts?: number;
-  /** Called with the pages whose galleries changed, after each round. */
-  onChanged?: (slugs: string[]) => Promise<void>;
+  /** Called with the page whose gallery changed. */
+  onChanged?: (slug: string) => Promise<void>;
 }
 
 /**
- * Turns uploads into gallery photos, durably: a row is leased ("processing") while sharp works, so a
- * crash mid-way only means the lease runs out and the photo is processed again. The clean copies are
- * re-encoded without any metadata (no EXIF, so no GPS), and the original is deleted once they exist.
+ * Turns uploads into gallery photos, one job per upload on the job runner, one at a time per process
+ * (each may decode to hundreds of MB). A crash mid-way only means the job's lease runs out and the
+ * photo is processed again. The clean copies are re-encoded without any metadata (no EXIF, so no
+ * GPS), and the original is deleted once they exist.
  */
 export class PhotoProcessor {
-  private readonly poller: Poller;
-  private readonly pollMs: number;
-  private readonly leaseMs: number;
   private readonly maxAttempts: number;
   private readonly logger: Logger;
 
@@ -38,53 +36,27 @@ export class PhotoProcessor {
     private readonly ctx: AppContext,
     private readonly options: ProcessorOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 1000;
-    this.leaseMs = options.leaseMs ?? 60_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.logger = ctx.logger.child({ part: 'photos' });
-    this.poller = new Poller(async () => (await this.drainOnce()) > 0, this.pollMs, (error) =>
-      this.logger.error({ err: error }, 'photo processor could not finish a round'),
-    );
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  kick(): void {
-    this.poller.kick();
-  }
-
-  stop(): Promise<void> {
-    return this.poller.stop();
-  }
-
-  /** Processes what is due now, one photo at a time (each may decode to hundreds of MB). */
-  async drainOnce(): Promise<number> {
-    const rows = await this.claim(4);
-    const changed = new Set<string>();
-    for (const row of rows) {
-      if (await this.process(row)) changed.add(row.slug);
-    }
-    if (changed.size > 0) await this.options.onChanged?.([...changed]);
-    return rows.length;
-  }
-
-  private async claim(limit: number): Promise<PhotoTable[]> {
-    const now = nowIso();
-    const dueNow = (eb: ExpressionBuilder<Database, 'photos'>) =>
-      eb.or([
-        eb.and([eb('status', '=', 'uploaded'), eb('next_attempt_at', '<=', now)]),
-        eb.and([eb('status', '=', 'processing'), eb('lease_until', '<', now)]),
-      ]);
-    const due = this.ctx.db.selectFrom('photos').select('id').where(dueNow).orderBy('created_at').limit(limit);
-    return this.ctx.db
-      .updateTable('photos')
-      .set({ status: 'processing', lease_until: later(this.leaseMs), attempts: sql<number>`attempts + 1`, updated_at: now })
-      .where('id', 'in', due)
-      .where(dueNow)
-      .returningAll()
-      .execute();
+  task(): Task<z.infer<typeof photoPayload>> {
+    return defineTask({
+      kind: PHOTO,
+      payload: photoPayload,
+      concurrency: 1,
+      maxAttempts: this.maxAttempts,
+      run: async (job) => {
+        const row = await this.ctx.db
+          .updateTable('photos')
+          .set({ status: 'processing', attempts: sql<number>`attempts + 1`, updated_at: nowIso() })
+          .where('id', '=', job.payload.photo_id)
+          .where('status', 'in', ['uploaded', 'processing'])
+          .returningAll()
+          .executeTakeFirst();
+        if (row && (await this.process(row))) await this.options.onChanged?.(row.slug);
+      },
+    });
   }
 
   /** True when the gallery changed. */
@@ -111,8 +83,10 @@ export class PhotoProcessor {
       await finish(
         giveUp
           ? { status: 'rejected', last_error: `"${row.filename ?? 'The photo'}" could not be processed. Please try again later.` }
-          : { status: 'uploaded', last_error: message, next_attempt_at: later(Math.min(300_000, 1000 * 2 ** row.attempts)) },
+          : { status: 'uploaded', last_error: message },
       );
+      // The job runner brings it back with its backoff.
+      if (!giveUp) throw error;
       return false;
     }
   }

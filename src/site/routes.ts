@@ -6,7 +6,7 @@ import { cacheEpoch, etagOf, matchesIfNoneMatch, policyOf } from './cache.js';
 import { galleryRoutes } from './gallery-routes.js';
 import { incomingDir } from './incoming.js';
 import { loadUploadSecret } from './policy.js';
-import { PhotoProcessor } from './processor.js';
+import { PHOTO } from './photo-store.js';
 import { notFoundPage, PLAIN_POLICY } from './render.js';
 import { SiteService } from './service.js';
 import { isValidSlug, objectKey, objectPath } from './slug.js';
@@ -26,23 +26,16 @@ const notFoundBody = Buffer.from(notFoundPage);
 export interface SiteRouteOptions {
   /** Per-address limit on presigns, registrations and form posts. */
   uploadLimiter?: SlidingWindowLimiter;
-  /** Run the photo processor in this process (default true). */
-  processPhotos?: boolean;
 }
 
 /**
  * The public guest site. `/g/<slug>/` and `/g/<slug>` serve the object `g/<slug>.html`, as the
  * origin's rewrite rule did: no database on that path, the built-in cache holds the bytes and the
- * ETag, and a miss is one storage read. Uploads, the gallery and the photo processor live here too.
+ * ETag, and a miss is one storage read. Uploads and the gallery live here too; the photo processor is a job (processor.ts).
  */
 export function siteRoutes(ctx: AppContext, options: SiteRouteOptions = {}): FastifyPluginAsync {
   const site = new SiteService(ctx);
   const refresh = (slug: string) => site.refresh(slug);
-  const processor = new PhotoProcessor(ctx, {
-    onChanged: async (slugs) => {
-      for (const slug of slugs) await refresh(slug);
-    },
-  });
   let secret: Buffer | undefined;
   let incoming: string | undefined;
 
@@ -84,15 +77,11 @@ export function siteRoutes(ctx: AppContext, options: SiteRouteOptions = {}): Fas
         ctx,
         secret: () => (secret ??= loadUploadSecret(ctx.config.dataDir)),
         incoming: () => (incoming ??= incomingDir(ctx.config.dataDir)),
-        kick: () => processor.kick(),
+        kick: () => ctx.jobs.kick(PHOTO),
         refresh,
         limiter: options.uploadLimiter ?? new SlidingWindowLimiter(120, 60_000),
       }),
     );
     await app.register(galleryRoutes(ctx, refresh));
-    if (options.processPhotos ?? true) {
-      app.addHook('onReady', async () => processor.start());
-      app.addHook('onClose', async () => processor.stop());
-    }
   };
 }

@@ -7,6 +7,8 @@ import { api, eventually, startDockhand, type TestDockhand } from '../../test/he
 import { MAX_PHOTO_BYTES } from './limits.js';
 import { signPolicy } from './policy.js';
 import { SiteService, type GuestPageInput } from './service.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
+import { PHOTO, photoKey } from './photo-store.js';
 import { upcomingCharter } from '../../test/helpers/site.js';
 
 const charter = (ref: string, overrides: Partial<GuestPageInput> = {}): GuestPageInput => upcomingCharter({ booking_ref: ref, ...overrides });
@@ -201,9 +203,13 @@ describe('photo uploads on the local disk', () => {
       .insertInto('photos')
       .values({
         id: 'ph_crashedrow0001', slug, upload_key: key, filename: 'crashed.png', content_type: 'image/png', size_bytes: 1, status: 'processing',
-        width: null, height: null, attempts: 1, last_error: null, next_attempt_at: past, lease_until: past, created_at: past, updated_at: past,
+        width: null, height: null, attempts: 1, last_error: null, next_attempt_at: past, lease_until: null, created_at: past, updated_at: past,
       })
       .execute();
+    // Its job was held by a worker that died: the lease ran out a minute ago.
+    await scheduleJob(t.dockhand.ctx.db, { kind: PHOTO, key: photoKey('ph_crashedrow0001'), runAt: past, payload: { photo_id: 'ph_crashedrow0001' } });
+    await t.dockhand.ctx.db.updateTable('jobs').set({ locked_by: 'w-dead', locked_until: past, attempts: 1 }).where('key', '=', photoKey('ph_crashedrow0001')).execute();
+    t.dockhand.ctx.jobs.kick(PHOTO);
     const row = await eventually(
       async () => {
         const r = await t.dockhand.ctx.db.selectFrom('photos').selectAll().where('id', '=', 'ph_crashedrow0001').executeTakeFirstOrThrow();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/env.js';
 import { createDockhand, type Dockhand, type ServiceName } from '../../src/app.js';
 import { freshDatabaseUrl } from './database.js';
-import type { EngineOptions } from '../../src/orchestrator/engine.js';
+import type { EngineOptions } from '../../src/orchestrator/index.js';
 
 export const TEST_DASHBOARD_TOKEN = 'test-dashboard-token-0123456789';
 export const TEST_SERVICE_KEY = 'test-service-key-0123456789abcdef';

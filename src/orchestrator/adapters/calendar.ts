@@ -6,16 +6,13 @@ const actor = 'orchestrator';
 
 export function inProcessCalendar(service: CalendarService): CalendarPort {
   return {
-    async create(body, idempotencyKey) {
-      const { entry } = await service.create(body, { idempotencyKey, actor });
+    local: true,
+    async create(body, idempotencyKey, tx) {
+      const { entry } = await service.create(body, { idempotencyKey, actor, tx });
       return { id: entry.id };
     },
-    async update(id, patch, idempotencyKey) {
-      return service.update(id, patch, { idempotencyKey, actor });
-    },
-    async cancel(id, idempotencyKey) {
-      return service.cancel(id, { idempotencyKey, actor });
-    },
+    update: (id, patch, idempotencyKey, tx) => service.update(id, patch, { idempotencyKey, actor, tx }),
+    cancel: (id, idempotencyKey, tx) => service.cancel(id, { idempotencyKey, actor, tx }),
   };
 }
 
@@ -23,6 +20,7 @@ export function inProcessCalendar(service: CalendarService): CalendarPort {
 export function httpCalendar(options: RemoteOptions): CalendarPort {
   const path = (id?: string) => (id ? `/calendar/${encodeURIComponent(id)}` : '/calendar');
   return {
+    local: false,
     create: (body: CalendarEntryBody, key) => callRemote(options, 'POST', path(), body, key),
     update: (id, patch, key) => callRemote(options, 'PATCH', path(id), patch, key),
     cancel: (id, key) => callRemote(options, 'DELETE', path(id), undefined, key),

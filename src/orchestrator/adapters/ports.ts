@@ -1,6 +1,10 @@
+import type { Tx } from '../../db/database.js';
+
 /**
  * What the orchestrator needs from the calendar and crew systems. Each has two adapters: in-process
  * (the built-in service) and HTTP (a remote service speaking the same API, with its own credential).
+ * An in-process port is `local`: it works inside the saga's transaction (`tx`), so its effects and the
+ * saga's journal commit together; a remote one ignores `tx` and relies on the idempotency key.
  */
 export interface CalendarEntryBody {
   event_type: string;
@@ -17,9 +21,10 @@ export interface CalendarEntryBody {
 }
 
 export interface CalendarPort {
-  create(body: CalendarEntryBody, idempotencyKey: string): Promise<{ id: string }>;
-  update(id: string, patch: Partial<CalendarEntryBody>, idempotencyKey: string): Promise<{ id: string }>;
-  cancel(id: string, idempotencyKey: string): Promise<{ id: string }>;
+  readonly local: boolean;
+  create(body: CalendarEntryBody, idempotencyKey: string, tx?: Tx): Promise<{ id: string }>;
+  update(id: string, patch: Partial<CalendarEntryBody>, idempotencyKey: string, tx?: Tx): Promise<{ id: string }>;
+  cancel(id: string, idempotencyKey: string, tx?: Tx): Promise<{ id: string }>;
 }
 
 export interface CrewMemberRef {
@@ -50,9 +55,10 @@ export interface CrewEventState {
 }
 
 export interface CrewPort {
-  listCrew(): Promise<CrewMemberRef[]>;
-  createEvent(body: CrewEventBody, idempotencyKey: string): Promise<{ event_id: string }>;
-  updateEvent(id: string, patch: Partial<CrewEventBody>, idempotencyKey: string): Promise<{ event_id: string }>;
-  cancelEvent(id: string, idempotencyKey: string): Promise<{ event_id: string }>;
-  getEvent(id: string): Promise<CrewEventState>;
+  readonly local: boolean;
+  listCrew(tx?: Tx): Promise<CrewMemberRef[]>;
+  createEvent(body: CrewEventBody, idempotencyKey: string, tx?: Tx): Promise<{ event_id: string }>;
+  updateEvent(id: string, patch: Partial<CrewEventBody>, idempotencyKey: string, tx?: Tx): Promise<{ event_id: string }>;
+  cancelEvent(id: string, idempotencyKey: string, tx?: Tx): Promise<{ event_id: string }>;
+  getEvent(id: string, tx?: Tx): Promise<CrewEventState>;
 }
