@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -26,6 +27,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     const { connectionString, schema } = splitSchema(options.databaseUrl);
     // A schema in the URL (?schema=name) keeps installations, or test runs, apart on one database.
     const pool = new pg.Pool({ connectionString, max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    pool.on('connect', preparedOnce);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     postgresSchemas.set(db, schema ?? 'public');
     return { db, dialect: 'postgres', close: () => db.destroy() };
@@ -39,8 +41,44 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  cachePrepared(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Each distinct SQL text is prepared once per connection: Kysely asks for a statement per query, and
+ * parsing and planning the same few dozen statements again is most of what a small query costs.
+ */
+function cachePrepared(sqlite: SQLite.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const statements = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = statements.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      // Queries built from lists (`in (?, ?, …)`) vary in length: keep the cache bounded.
+      if (statements.size >= 1000) statements.delete(statements.keys().next().value!);
+      statements.set(source, statement);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
+}
+
+/** On PostgreSQL the same, as named prepared statements, which pg parses once per connection. */
+function preparedOnce(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
+  const names = new Map<string, string>();
+  (client as unknown as { query: unknown }).query = (config: unknown, values?: unknown) => {
+    if (typeof config !== 'string' || !Array.isArray(values) || config.length > 4000) return query(config, values);
+    let name = names.get(config);
+    if (!name) {
+      if (names.size >= 1000) return query(config, values);
+      name = `dh_${createHash('sha1').update(config).digest('hex').slice(0, 24)}`;
+      names.set(config, name);
+    }
+    return query({ name, text: config, values });
+  };
 }
 
 const postgresSchemas = new WeakMap<Db, string>();

@@ -206,10 +206,10 @@ export class JobRunner {
     }
   }
 
-  private context(): TaskContext {
+  private context(rescheduled: { any: boolean }): TaskContext {
     return {
       complete: async (tx: Queryable, jobs: Job<unknown>[]) => {
-        await completeJobs(tx, this.owner, jobs);
+        if ((await completeJobs(tx, this.owner, jobs)) > 0) rescheduled.any = true;
         for (const job of jobs) (job as Running).done = true;
       },
       kick: (kind: string) => this.kick(kind),
@@ -217,7 +217,8 @@ export class JobRunner {
   }
 
   private async execute(task: Task<unknown>, jobs: Running[]): Promise<void> {
-    const ctx = this.context();
+    const rescheduled = { any: false };
+    const ctx = this.context(rescheduled);
     let errors = new Map<string, unknown>();
     try {
       if (task.runBatch) errors = await task.runBatch(jobs, ctx);
@@ -234,6 +235,9 @@ export class JobRunner {
     for (const job of jobs) {
       if (errors.has(job.id)) await this.fail(task, job, errors.get(job.id));
     }
+    // Scheduled again while it ran, or failed and due again later: either way, look again now that
+    // the transaction that said so has committed (a look from inside it would not have seen it).
+    if (rescheduled.any || errors.size > 0) this.kick(task.kind);
   }
 
   private async fail(task: Task<unknown>, job: Running, error: unknown): Promise<void> {

@@ -12,7 +12,7 @@ import { stepNames, type Booking, type StepName, type StepResults } from './type
 export interface Ports {
   calendar: CalendarPort;
   crew: CrewPort;
-  site: SiteService;
+  site: Pick<SiteService, 'publish'>;
 }
 
 export interface StepInput {
