@@ -158,7 +158,11 @@ describe('job runner', () => {
   it('gives up at once on a PermanentError', async () => {
     const attempts: number[] = [];
     const r = runner([
-      defineTask({ kind: 'test', payload, concurrency: 1, maxAttempts: 5, run: async (job) => void attempts.push(job.attempt) ?? Promise.reject(new PermanentError('no')) }) as Task<never>,
+      defineTask({ kind: 'test', payload, concurrency: 1, maxAttempts: 5, run: async (job) => {
+          attempts.push(job.attempt);
+          throw new PermanentError('no');
+        },
+      }) as Task<never>,
     ]);
     await schedule('p', 1);
     r.start();
