@@ -39,6 +39,8 @@ export interface DeploymentOptions {
 
 export interface Deployment {
   url: string;
+  /** The API process (the whole of Dockhand when embedded). */
+  pid: number;
   sink: SinkProcess | undefined;
   dataDir: string;
   /** Bookings whose external id starts with `prefix` and that reached an end state. */
@@ -84,6 +86,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     const openSqlite = () => (sqlite ??= new SQLite(join(dataDir, 'dockhand.sqlite'), { readonly: true, fileMustExist: true }));
     return {
       url: api.url,
+      pid: api.child.pid!,
       sink,
       dataDir,
       async finished(prefix) {
