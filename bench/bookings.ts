@@ -97,6 +97,7 @@ export async function seededThroughput(): Promise<void> {
     const { outcome, intake } = await closedLoop(withData, 'TP-', 0);
     results.seededIntake = intake;
     results.seededSync = outcome.donePerSecond;
+    results.seededCount = SEEDED;
     results.seedMethod = `${SEEDED} via POST /bookings (engine off), marked synced by UPDATE`;
     line('vs empty database', `intake ${fmt(intake / results.emptyIntake!, 2)}x, sync ${fmt(outcome.donePerSecond / results.emptySync!, 2)}x of the empty figures (${fmt(results.emptyIntake, 0)} and ${fmt(results.emptySync)} bookings/s)`);
   } finally {

@@ -16,6 +16,7 @@ export interface Results {
   seededIntake?: number;
   seededSync?: number;
   seedMethod?: string;
+  seededCount?: number;
   pageBuiltinRps?: number;
   pageBuiltinP99?: number;
   pageNginxRps?: number;
