@@ -28,6 +28,8 @@ const UPLOAD_BYTES = 20 * 1024 * 1024;
 
 export interface WrkResult {
   rps: number;
+  /** The server's CPU time (user + system) per request served, µs: steadier than req/s on a shared machine. */
+  cpuUsPerRequest?: number;
   p50: number;
   p99: number;
   requests: number;
@@ -36,11 +38,24 @@ export interface WrkResult {
 
 const toMs = (value: string, unit: string) => Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
 
-/** wrk, one thread (the other core is the server's), `connections` keep-alive connections. */
-export function wrk(url: string, connections: number, seconds: number): WrkResult | string {
+/** CPU time a process (and its threads) used so far, ms; 0 if it cannot be read. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return 0;
+  }
+}
+
+/** wrk, one thread (the other core is the server's), `connections` keep-alive connections; `pids` are the server's processes. */
+export function wrk(url: string, connections: number, seconds: number, pids: number[] = []): WrkResult | string {
   if (!existsSync(WRK)) return `skipped: ${WRK} is not installed (apt-get install -y wrk)`;
   spawnSync(WRK, ['-t1', `-c${connections}`, '-d1s', url], { encoding: 'utf8' }); // warm-up
+  const cpu = () => pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuBefore = cpu();
   const run = spawnSync(WRK, ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const cpuUsed = cpu() - cpuBefore;
   const out = run.stdout ?? '';
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1];
   if (!rps) return `wrk failed: ${(run.stderr || out).trim().slice(0, 300)}`;
@@ -52,7 +67,7 @@ export function wrk(url: string, connections: number, seconds: number): WrkResul
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const errors = non2xx + (socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { rps: Number(rps), p50: at('50'), p99: at('99'), requests, errors };
+  return { rps: Number(rps), p50: at('50'), p99: at('99'), requests, errors, ...(pids.length && requests ? { cpuUsPerRequest: (cpuUsed * 1000) / requests } : {}) };
 }
 
 /** Ten uploads at once, each streamed in 64 KB chunks of one reused buffer: `upload BASE SLUG`. */
@@ -124,7 +139,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startNginx(root: string, upstream: string): Promise<{ url: string; stop(): Promise<void> } | string> {
+async function startNginx(root: string, upstream: string): Promise<{ url: string; pids: number[]; stop(): Promise<void> } | string> {
   if (!existsSync(NGINX)) return `skipped: ${NGINX} is not installed (apt-get install -y nginx-light)`;
   const dir = mkdtempSync(join(tmpdir(), 'dockhand-bench-nginx-'));
   chmodSync(dir, 0o755);
@@ -137,8 +152,15 @@ async function startNginx(root: string, upstream: string): Promise<{ url: string
     if (await fetch(url).then(() => true, () => false)) break;
     await sleep(50);
   }
+  let pids = [child.pid!];
+  try {
+    pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).filter(Boolean);
+  } catch {
+    // no /proc: no CPU figure
+  }
   return {
     url,
+    pids,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -151,7 +173,7 @@ async function startNginx(root: string, upstream: string): Promise<{ url: string
 
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(0)} MB`;
 const wrkLine = (name: string, r: WrkResult | string) =>
-  line(name, typeof r === 'string' ? r : `${fmt(r.rps, 0).padStart(6)} req/s   p50 ${fmt(r.p50, 2)} ms   p99 ${fmt(r.p99, 2)} ms   (${r.requests} requests, ${r.errors} errors)`);
+  line(name, typeof r === 'string' ? r : `${fmt(r.rps, 0).padStart(6)} req/s   p50 ${fmt(r.p50, 2)} ms   p99 ${fmt(r.p99, 2)} ms   server CPU ${fmt(r.cpuUsPerRequest, 1)} µs/request   (${r.requests} requests, ${r.errors} errors)`);
 
 export async function guestPage(options: { uploads?: boolean } = {}): Promise<void> {
   const deployment = await startDeployment({ database: 'sqlite', workers: 0, smtp: false });
@@ -167,10 +189,10 @@ export async function guestPage(options: { uploads?: boolean } = {}): Promise<vo
     const pageBytes = existsSync(pagePath) ? statSync(pagePath).size : 0;
     console.log(`Guest page: one ${fmt(pageBytes / 1024)} KB page, wrk -t1 -c${CONNECTIONS} for ${SECONDS} s (after 1 s of warm-up), each server on its own`);
 
-    const builtin = wrk(`${deployment.url}/g/${slug}/`, CONNECTIONS, SECONDS);
+    const builtin = wrk(`${deployment.url}/g/${slug}/`, CONNECTIONS, SECONDS, [deployment.pid]);
     wrkLine('dockhand built-in (1 proc)', builtin);
     const nginx = await startNginx(join(deployment.dataDir, 'site'), deployment.url);
-    const viaNginx = typeof nginx === 'string' ? nginx : wrk(`${nginx.url}/g/${slug}/`, CONNECTIONS, SECONDS);
+    const viaNginx = typeof nginx === 'string' ? nginx : wrk(`${nginx.url}/g/${slug}/`, CONNECTIONS, SECONDS, nginx.pids);
     if (typeof nginx !== 'string') await nginx.stop();
     wrkLine('nginx (1 worker)', viaNginx);
     if (typeof builtin !== 'string') {
@@ -183,6 +205,9 @@ export async function guestPage(options: { uploads?: boolean } = {}): Promise<vo
     }
     if (typeof builtin !== 'string' && typeof viaNginx !== 'string') {
       line('ratio', `dockhand/nginx = ${fmt(builtin.rps / viaNginx.rps, 2)} (requests/s); p99 ${fmt(builtin.p99, 2)} ms vs ${fmt(viaNginx.p99, 2)} ms`);
+      if (builtin.cpuUsPerRequest && viaNginx.cpuUsPerRequest) {
+        line('CPU per request', `nginx/dockhand = ${fmt(viaNginx.cpuUsPerRequest / builtin.cpuUsPerRequest, 2)} (the req/s ratio each would reach with a core to itself)`);
+      }
     }
     line('load average', `${loadavg().map((l) => l.toFixed(2)).join(' ')} (the machine is shared: figures are as noisy as it is)`);
 
