@@ -23,11 +23,14 @@ export function summaryRows(r: Results): Row[] {
     ratio: ratio(r.sqliteSynced, lower === undefined ? undefined : 0.7 * lower),
     target: '>= 1',
   });
+  const pgFigures = [r.postgres1Synced, r.postgres3Synced].filter((x): x is number => x !== undefined);
+  const pgBest = pgFigures.length > 0 ? Math.max(...pgFigures) : undefined;
+  const pgShape = pgBest === undefined ? '' : pgBest === r.postgres1Synced ? ' (1 worker)' : ' (3 workers)';
   rows.push({
-    figure: 'PostgreSQL 1 worker: synced bookings/s',
-    measured: fmt(r.postgres1Synced),
+    figure: 'PostgreSQL: synced bookings/s, best of 1 and 3 workers',
+    measured: `${fmt(pgBest)}${pgShape}`,
     against: r.dbosWorkflows === undefined ? `3x DBOS: ${r.dbosNote ?? 'not run'}` : `3x DBOS ${fmt(r.dbosWorkflows)} wf/s = ${fmt(3 * r.dbosWorkflows)}`,
-    ratio: ratio(r.postgres1Synced, r.dbosWorkflows === undefined ? undefined : 3 * r.dbosWorkflows),
+    ratio: ratio(pgBest, r.dbosWorkflows === undefined ? undefined : 3 * r.dbosWorkflows),
     target: '>= 1',
   });
   rows.push({
