@@ -80,12 +80,14 @@ export function summaryRows(r: Results): Row[] {
 }
 
 export function printSummary(r: Results): void {
-  const rows = summaryRows(r);
+  // Rows of scenarios that did not run say nothing; leave them out.
+  const rows = summaryRows(r).filter((row) => !row.measured.startsWith('n/a'));
   const cols: (keyof Row)[] = ['figure', 'measured', 'against', 'ratio', 'target'];
-  const width = Object.fromEntries(cols.map((c) => [c, Math.max(c.length, ...rows.map((row) => row[c].length))])) as Record<keyof Row, number>;
+  const header: Row = { figure: 'figure', measured: 'measured', against: 'compared with', ratio: 'ratio', target: 'target' };
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(header[c].length, ...rows.map((row) => row[c].length))])) as Record<keyof Row, number>;
   const fmtRow = (row: Row) => `| ${cols.map((c) => row[c].padEnd(width[c])).join(' | ')} |`;
   console.log('Summary (ratios; the targets are the issue\'s, nothing here is asserted)');
-  console.log(fmtRow({ figure: 'figure', measured: 'measured', against: 'compared with', ratio: 'ratio', target: 'target' }));
+  console.log(fmtRow(header));
   console.log(`|${cols.map((c) => '-'.repeat(width[c] + 2)).join('|')}|`);
   for (const row of rows) console.log(fmtRow(row));
 }
