@@ -1,84 +1,72 @@
 /**
- * npm run bench: bookings submitted over HTTP against a real SMTP sink, three ways: the embedded
- * default (SQLite, one process), and PostgreSQL with 1 and with 3 `dockhand worker` processes behind
- * one API instance. Prints bookings synced per second and submit→synced p50/p99. Figures, never
- * assertions. Then the guest-page figures (bench/guest-page.ts).
+ * npm run bench: what Dockhand does, and in the same run on the same machine what it is compared
+ * with: the SQLite and PostgreSQL commit floors for its write pattern, nodemailer into an SMTP sink in
+ * its own process, DBOS Transact running the same saga, nginx serving the same guest page. Prints
+ * figures and ratios, never assertions.
+ *
+ *   BENCH_ONLY=name,name      run some scenarios (names below)
+ *   BENCH_SKIP_POSTGRES=1     leave out everything that needs PostgreSQL
+ *   BENCH_BOOKINGS=200        bookings per closed-loop scenario (BENCH_CONCURRENCY=20 clients)
+ *   BENCH_OFFERED_RATE=50, BENCH_OPEN_SECONDS=8, BENCH_SEEDED=10000, BENCH_DBOS_WORKFLOWS=1000,
+ *   BENCH_SMTP_MESSAGES=2000, BENCH_FLOOR_SECONDS=3, BENCH_PAGE_SECONDS=10, BENCH_PAGE_CONNECTIONS=50
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseConfig } from '../src/config/env.js';
-import { createDockhand } from '../src/app.js';
-import { startSmtpSink } from '../test/helpers/smtp.js';
-import { freshDatabaseUrl, LOCAL_POSTGRES } from '../test/helpers/database.js';
-import { startWorkerProcess, type ServerProcess } from '../test/helpers/process.js';
-import { runGuestPageBench } from './guest-page.js';
+import { cpus, loadavg } from 'node:os';
+import { latencyAtOfferedRate, postgresThroughput, seededThroughput, sqliteThroughput } from './bookings.js';
+import { postgresFloor, sqliteFloor } from './commit-floors.js';
+import { dbosPeer } from './dbos.js';
+import { guestPage } from './guest-page.js';
+import { postgresReachable } from './lib/postgres.js';
+import { results } from './lib/results.js';
+import { smtpFloor } from './smtp-floor.js';
+import { printSummary } from './summary.js';
 
-const N = Number(process.env.BENCH_BOOKINGS ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
-const token = 'bench-dashboard-token-0123456789';
-const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/booking-may-30.json', import.meta.url), 'utf8'));
-const roster = JSON.parse(readFileSync(new URL('../test/fixtures/crew.json', import.meta.url), 'utf8')) as unknown[];
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+interface Scenario {
+  name: string;
+  postgres: boolean;
+  run(): Promise<void>;
+}
 
-async function scenario(label: string, workers: number | 'embedded') {
-  const smtp = await startSmtpSink();
-  const dataDir = mkdtempSync(join(tmpdir(), 'dockhand-bench-'));
-  const database = workers === 'embedded' ? { url: undefined, drop: async () => {} } : await freshDatabaseUrl(LOCAL_POSTGRES);
-  const env = { PORT: '0', DOCKHAND_DATA_DIR: dataDir, DASHBOARD_TOKEN: token, SMTP_URL: smtp.url, LOG_LEVEL: 'warn', ...(database.url ? { DATABASE_URL: database.url } : {}) };
-  const dockhand = await createDockhand({ config: parseConfig(env), migrate: true, background: workers === 'embedded' });
-  const url = await dockhand.listen();
-  const children: ServerProcess[] = [];
-  if (workers !== 'embedded') children.push(...(await Promise.all(Array.from({ length: workers }, () => startWorkerProcess(['--concurrency', '8'], { ...env, LOG_LEVEL: 'error' })))));
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  for (const member of roster) await fetch(`${url}/crew`, { method: 'POST', headers, body: JSON.stringify(member) });
+const scenarios: Scenario[] = [
+  { name: 'sqlite-floor', postgres: false, run: sqliteFloor },
+  { name: 'postgres-floor', postgres: true, run: postgresFloor },
+  { name: 'smtp-floor', postgres: false, run: smtpFloor },
+  { name: 'dbos', postgres: true, run: dbosPeer },
+  { name: 'sqlite', postgres: false, run: sqliteThroughput },
+  { name: 'postgres-1', postgres: true, run: () => postgresThroughput(1) },
+  { name: 'postgres-3', postgres: true, run: () => postgresThroughput(3) },
+  { name: 'latency-sqlite', postgres: false, run: () => latencyAtOfferedRate('sqlite') },
+  { name: 'latency-postgres', postgres: true, run: () => latencyAtOfferedRate('postgres') },
+  { name: 'seeded', postgres: false, run: seededThroughput },
+  { name: 'guest-page', postgres: false, run: guestPage },
+];
 
-  const submittedAt = new Map<string, number>();
-  const started = Date.now();
-  let next = 0;
-  const day = (i: number) => new Date(Date.UTC(2030, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < N) {
-        const i = next++;
-        const t0 = Date.now();
-        const res = await fetch(`${url}/bookings`, { method: 'POST', headers, body: JSON.stringify({ ...fixture, external_id: `BENCH-${i}`, date: day(i) }) });
-        submittedAt.set(((await res.json()) as { id: string }).id, t0);
-      }
-    }),
-  );
-  const submitSeconds = (Date.now() - started) / 1000;
-  let rows: { id: string; status: string; updated_at: string }[] = [];
-  while (Date.now() - started < 300_000) {
-    rows = await dockhand.ctx.db.selectFrom('bookings').select(['id', 'status', 'updated_at']).where('status', 'in', ['synced', 'failed', 'conflict']).execute();
-    if (rows.length >= N) break;
-    await sleep(20);
+const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only.filter((name) => !scenarios.some((s) => s.name === name));
+if (unknown.length > 0) {
+  console.error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+let selected = scenarios.filter((s) => only.length === 0 || only.includes(s.name));
+if (process.env.BENCH_SKIP_POSTGRES === '1') selected = selected.filter((s) => !s.postgres);
+else if (selected.some((s) => s.postgres)) {
+  const problem = await postgresReachable();
+  if (problem) {
+    console.log(`${problem}: the PostgreSQL scenarios are left out (BENCH_SKIP_POSTGRES=1 says so quietly)`);
+    selected = selected.filter((s) => !s.postgres);
   }
-  const lastSynced = Math.max(...rows.map((r) => Date.parse(r.updated_at)));
-  const syncSeconds = (lastSynced - started) / 1000;
-  const latencies = rows.map((r) => Date.parse(r.updated_at) - submittedAt.get(r.id)!).sort((a, b) => a - b);
-  await smtp.waitFor(N * 4, 300_000);
-  const mailSeconds = (Date.now() - started) / 1000;
-  const notSynced = rows.filter((r) => r.status !== 'synced').length;
-
-  console.log(`${label}`);
-  console.log(`  accepted:          ${(N / submitSeconds).toFixed(0)} bookings/s over HTTP (${CONCURRENCY} concurrent clients)`);
-  console.log(`  synced:            ${(N / syncSeconds).toFixed(1)} bookings/s (${N} in ${syncSeconds.toFixed(2)} s; ${notSynced} not synced)`);
-  console.log(`  submit -> synced:  p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
-  console.log(`  emails delivered:  ${N * 4} in ${mailSeconds.toFixed(2)} s`);
-
-  await Promise.all(children.map((c) => c.stop()));
-  await dockhand.close();
-  await smtp.close();
-  await database.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
-console.log(`dockhand bench: ${N} bookings each, real SMTP sink on loopback, ${new Date().toISOString()}`);
-await scenario('SQLite, embedded (one process: API, saga engine and mail)', 'embedded');
-if (process.env.BENCH_SKIP_POSTGRES !== '1') {
-  await scenario('PostgreSQL, 1 API instance + 1 worker process', 1);
-  await scenario('PostgreSQL, 1 API instance + 3 worker processes', 3);
+const started = Date.now();
+console.log(`dockhand bench ${new Date().toISOString()}: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`scenarios: ${selected.map((s) => s.name).join(', ')}\n`);
+for (const scenario of selected) {
+  const t0 = Date.now();
+  try {
+    await scenario.run();
+  } catch (error) {
+    console.log(`  ${scenario.name} failed: ${(error as Error).stack ?? String(error)}`);
+  }
+  console.log(`  (${scenario.name}: ${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
-await runGuestPageBench();
+printSummary(results);
+console.log(`\nbench took ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -53,3 +53,26 @@ export function policyOf(object: StoredObject, fallback: string): string {
   }
   return policy;
 }
+
+/** A published page's answers, worked out once per published version: serving one is a single write. */
+export interface PageResponse {
+  etag: string;
+  body: Buffer;
+  /** Headers of the 200 answer (security headers, CSP, ETag, Content-Length). */
+  ok: Record<string, string>;
+  /** Headers of the 304 answer: the same validators and policies, no body. */
+  notModified: Record<string, string>;
+}
+
+const responses = new WeakMap<StoredObject, PageResponse>();
+
+export function pageResponseOf(object: StoredObject, baseHeaders: Record<string, string>, fallbackPolicy: string): PageResponse {
+  let response = responses.get(object);
+  if (!response) {
+    const etag = etagOf(object);
+    const notModified = { ...baseHeaders, 'content-security-policy': policyOf(object, fallbackPolicy), 'cache-control': 'no-cache', etag };
+    response = { etag, body: object.body, notModified, ok: { ...notModified, 'content-length': String(object.body.length) } };
+    responses.set(object, response);
+  }
+  return response;
+}
