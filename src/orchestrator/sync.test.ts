@@ -135,7 +135,10 @@ describe('the booking saga', () => {
     });
   };
   const booking = (id: string) => database.db.selectFrom('bookings').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const settled = (id: string) => until(async () => ['synced', 'conflict', 'failed', 'cancelled'].includes((await booking(id)).status) && booking(id));
+  const settled = async (id: string) => {
+    await until(async () => ['synced', 'conflict', 'failed', 'cancelled'].includes((await booking(id)).status));
+    return booking(id);
+  };
   const audits = (id: string) => database.db.selectFrom('audit_log').selectAll().where('entity_id', '=', id).orderBy('at').execute();
 
   it('never marks a booking synced by a run that finishes after a newer version arrived', async () => {
