@@ -62,6 +62,8 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString.refine((v) => v === undefined || /^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/.test(v), {
     message: 'must be true, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
   }),
+  BOOKING_DAYS_BACK: z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(0).max(3650).default(365),
+  BOOKING_DAYS_AHEAD: z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(1).max(3650).default(3 * 365),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +92,8 @@ export interface Config {
   /** Which X-Forwarded-For hops to believe; false unless a proxy is configured, so clients cannot spoof their address. */
   trustProxy: boolean | number | string[];
   logLevel: Env['LOG_LEVEL'];
+  /** How far before and after today a new or moved booking's date may be. */
+  bookingWindow: { daysBack: number; daysAhead: number };
 }
 
 /** Parses the environment once; the first bad variable stops start-up with its name. */
@@ -124,6 +128,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     crewUrl: e.CREW_URL?.replace(/\/+$/, ''),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
+    bookingWindow: { daysBack: e.BOOKING_DAYS_BACK, daysAhead: e.BOOKING_DAYS_AHEAD },
   };
 }
 
