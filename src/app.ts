@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { calendarRoutes } from './calendar/routes.js';
 import { resolveCredentials, type Generated } from './config/credentials.js';
 import type { Config } from './config/env.js';
+import { ensurePrivateDir } from './config/private.js';
 import type { AppContext } from './context.js';
 import { crewRoutes } from './crew/routes.js';
 import { VacancySweeper } from './crew/vacancy-sweeper.js';
@@ -60,6 +61,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   const { config } = options;
   const logger = options.logger ?? createLogger(config);
   const runs = (name: ServiceName) => !options.only || options.only === name;
+  // Key hashes, secrets, the SQLite file and kept mail live here: the owner's alone.
+  ensurePrivateDir(config.dataDir);
   const { credentials, generated } = resolveCredentials(config);
   const database = openDatabase(config);
   // SQLite belongs to this one process and is brought up to date here; a shared PostgreSQL is
@@ -91,7 +94,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   // Offers for a declined place lapse after 12 hours; the sweeper tells the owner even if nobody looks.
   const vacancySweeper = runs('crew') ? new VacancySweeper(ctx) : undefined;
 
-  const app = await createHttpApp(logger, config.trustProxy);
+  const app = await createHttpApp(logger, config);
   if (runs('calendar')) await app.register(calendarRoutes(ctx));
   if (runs('crew')) await app.register(crewRoutes(ctx));
   if (runs('site') || runs('orchestrator')) await app.register(siteRoutes(ctx));

@@ -26,7 +26,7 @@ function versionFrom(ifMatch: string | string[] | undefined): number | undefined
 export function orchestratorRoutes(ctx: AppContext, orchestrator: Orchestrator): FastifyPluginAsync {
   const bookings = orchestrator.service;
   return async (app) => {
-    app.addHook('preHandler', requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator'));
+    app.addHook('onRequest', requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator'));
     const actor = 'operator';
 
     // A re-sent booking whose facts differ is a 409 unless the caller asks for it to be taken as a change.
