@@ -91,6 +91,9 @@ export const crewAssignment = z.strictObject({
 });
 export type CrewAssignment = z.output<typeof crewAssignment>;
 
+/** Crew rates, and so crew cost, are in the business's own currency. */
+export const CREW_COST_CURRENCY = 'USD';
+
 /** Σ count × rate × hours, worked in cents and rounded once, so 0.1 + 0.2 never shows up on a bill. */
 export function crewCostCents(assignments: readonly CrewAssignment[], hours: number): number {
   const perHour = assignments.reduce((sum, a) => sum + a.count * Math.round(a.hourly_rate * 100), 0);
