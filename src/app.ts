@@ -15,7 +15,7 @@ import { createHttpApp } from './http/app.js';
 import { healthRoutes } from './http/health.js';
 import { MailDispatcher } from './mail/dispatcher.js';
 import { mailRoutes } from './mail/routes.js';
-import { createTransport } from './mail/transport.js';
+import { createTransport, type MailTransport } from './mail/transport.js';
 import type { EngineOptions } from './orchestrator/engine.js';
 import { createOrchestrator, type Orchestrator } from './orchestrator/index.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
@@ -44,6 +44,8 @@ export interface Dockhand {
   generated: Generated;
   orchestrator: Orchestrator | undefined;
   dispatcher: MailDispatcher | undefined;
+  /** How this process sends mail; undefined when it runs no service that mails. */
+  transport: MailTransport | undefined;
   database: DatabaseHandle;
   /** Starts listening; resolves to the base URL actually bound (port 0 picks a free one). */
   listen(): Promise<string>;
@@ -52,8 +54,34 @@ export interface Dockhand {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { service: 'dockhand' } });
+// Logs are kept, shipped and read by more people than the data: they carry ids, never a guest's name
+// or a crew member's address. Callers log ids; this catches any that slip a person's details in anyway.
+export const LOG_REDACT = ['to', 'to_address', 'toName', 'to_name', 'email', 'guest', 'guest_name', 'name', 'phone', '*.to', '*.to_address', '*.email', '*.guest', '*.guest_name', '*.phone'];
+
+// Mail servers echo the recipient in their errors ("550 No mailbox for <ana@…>"): addresses inside
+// logged text are masked as well.
+const EMAIL = /[^\s<>()[\]@",;:]+@[^\s<>()[\]@",;:]+\.[A-Za-z]{2,}/g;
+function maskAddresses(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(EMAIL, '[address]');
+  if (depth > 3 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) {
+    const { name, message, stack } = value;
+    return { type: name, message: maskAddresses(message), stack: maskAddresses(stack), ...(maskAddresses({ ...value }, depth + 1) as object) };
+  }
+  if (Array.isArray(value)) return value.map((v) => maskAddresses(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAddresses(v, depth + 1)]));
+}
+
+export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'dockhand' },
+      redact: { paths: LOG_REDACT, censor: '[redacted]' },
+      hooks: { logMethod(args, method) { method.apply(this, args.map((a) => maskAddresses(a)) as Parameters<typeof method>); } },
+    },
+    destination,
+  );
 }
 
 /** The composition root: builds the context once and mounts the services this process runs. */
@@ -102,7 +130,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   if (orchestrator) await app.register(orchestratorRoutes(ctx, orchestrator));
   if (orchestrator) await app.register(dashboardRoutes(ctx, orchestrator));
   if (transport?.kind === 'outbox') await app.register(mailRoutes(ctx));
-  await app.register(healthRoutes(ctx, transport?.kind ?? 'not used by this service'));
+  await app.register(healthRoutes(ctx, transport));
 
   const background = options.background ?? true;
   const startBackground = () => {
@@ -120,6 +148,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
     generated,
     orchestrator,
     dispatcher,
+    transport,
     database,
     async listen() {
       await app.listen({ port: config.port, host: config.host });

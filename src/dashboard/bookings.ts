@@ -1,4 +1,5 @@
 import { CREW_COST_CURRENCY } from '../charter/schema.js';
+import { mailWords } from '../orchestrator/mail-words.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { crewCostCents } from '../calendar/types.js';
@@ -49,7 +50,7 @@ export async function renderBooking(request: FastifyRequest, reply: FastifyReply
     const s = v.steps[name];
     const extra = name === 'guest_page' && v.steps.guest_page.url ? html`<a href="${v.steps.guest_page.url}">Open the guest page</a>`
       : name === 'crew_event' && v.steps.crew_event.event_id ? html`<a href="#crew-event">See the crew event</a>`
-      : name === 'notifications' ? html`${v.steps.notifications.sent} of ${v.steps.notifications.total} delivered`
+      : name === 'notifications' ? mailWords(v.steps.notifications)
       : name === 'calendar' && entry ? html`<a href="/dashboard/calendar?view=week&amp;date=${b.date}">On the calendar</a>` : '';
     return html`<tr><th scope="row">${stepTitles[name]}</th><td>${stepBadge(s.status)}</td><td>${extra}</td><td>${s.error ?? ''}</td></tr>`;
   });

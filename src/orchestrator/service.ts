@@ -218,6 +218,11 @@ export class OrchestratorService {
     const mail = await this.mailCounts(row, results.crew_event?.event_id, results.notifications?.summary_mail_id ?? null);
     const notifications = stepView('notifications');
     if (notifications.status === 'done' && mail.sent < mail.total) notifications.status = 'sending';
+    // Mail given up on is not "sending" and not done: say so, with what to do.
+    if (mail.failed > 0 && notifications.status !== 'failed') {
+      notifications.status = 'failed';
+      notifications.error = `${mail.failed} email${mail.failed > 1 ? 's' : ''} could not be delivered; check SMTP_URL and the mail log, then resend from the dashboard`;
+    }
     return {
       id: row.id,
       source: row.source,
@@ -239,27 +244,36 @@ export class OrchestratorService {
     };
   }
 
-  /** Emails for this booking: each crew member's latest message (from the crew service) and the captain summary. */
+  /**
+   * Emails for this booking: each crew member's latest message (from the crew service) and the captain
+   * summary. `sent` counts what left this service (over SMTP/SES, or into the local outbox when no
+   * SMTP_URL is set: `kept_locally` says how many of those were only kept); `failed` what was given up on.
+   */
   private async mailCounts(row: BookingRow, eventId: string | undefined, summaryId: string | null) {
+    const statuses: string[] = [];
     let crewTotal = row.data.crew_assignments.reduce((n, a) => n + a.count, 0);
-    let crewSent = 0;
     if (eventId) {
       try {
         const event = await this.ports.crew.getEvent(eventId);
         // A decliner whose place was taken is no longer owed mail about this charter.
         const people = event.crew.filter((c) => c.status !== 'removed' && !c.replaced_by);
         crewTotal = people.length;
-        crewSent = people.filter((c) => c.email && c.email.status !== null && isDelivered(c.email.status)).length;
+        for (const c of people) if (c.email?.status) statuses.push(c.email.status);
       } catch (error) {
         this.ctx.logger.warn({ booking: row.id, err: (error as Error).message }, 'could not read the crew event for mail counts');
       }
     }
     const wantsSummary = row.cancel_requested_at === null;
-    let summarySent = 0;
     if (summaryId) {
       const summary = await this.ctx.db.selectFrom('outbox').select('status').where('id', '=', summaryId).executeTakeFirst();
-      summarySent = summary && isDelivered(summary.status) ? 1 : 0;
+      if (summary) statuses.push(summary.status);
     }
-    return { sent: crewSent + summarySent, total: crewTotal + (wantsSummary ? 1 : 0) };
+    const count = (pick: (s: string) => boolean) => statuses.filter(pick).length;
+    return {
+      sent: count(isDelivered),
+      total: crewTotal + (wantsSummary ? 1 : 0),
+      kept_locally: count((s) => s === 'captured'),
+      failed: count((s) => s === 'failed'),
+    };
   }
 }

@@ -113,7 +113,8 @@ export interface BookingView {
     guest_page: StepView & { url: string | null };
     calendar: StepView & { entry_id: string | null };
     crew_event: StepView & { event_id: string | null };
-    notifications: StepView & { sent: number; total: number };
+    /** sent: handed over (SMTP/SES, or kept in the local outbox); kept_locally: of those, only kept; failed: given up on. */
+    notifications: StepView & { sent: number; total: number; kept_locally: number; failed: number };
   };
   last_error: string | null;
   history: { step: string; started_at: string; ended_at: string | null; outcome: string; error: string | null }[];
