@@ -80,4 +80,14 @@ describe('one set of charter limits, from POST /bookings to every service', () =
     expect(res.status, JSON.stringify(res.body)).toBe(422);
     expect(res.body.details.map((d: { path: string }) => d.path)).toContain(path);
   });
+
+  it('refuses moving a booking out of the date window with 422, and keeps it where it was', async () => {
+    const { crew: _c, captain: _k, ...base } = fixture;
+    const created = await post({ ...base, date: day(30), external_id: 'move-me' });
+    expect(created.status).toBe(202);
+    const moved = await api(`${t.url}/bookings/${created.body.id}`, { method: 'PATCH', headers: t.operator, body: { date: day(1096) } });
+    expect(moved.status).toBe(422);
+    expect(moved.body.details.map((d: { path: string }) => d.path)).toContain('date');
+    expect((await api(`${t.url}/bookings/${created.body.id}`, { headers: t.operator })).body.booking.date).toBe(day(30));
+  });
 });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charterIcs } from '../src/site/ics.js';
-import { TEST_DASHBOARD_TOKEN, api, startDockhand, type TestDockhand } from './helpers/app.js';
+import { TEST_DASHBOARD_TOKEN, TEST_SERVICE_KEY, api, startDockhand, type TestDockhand } from './helpers/app.js';
+import { runCli } from './helpers/cli.js';
 
 const booking = JSON.parse(readFileSync(new URL('./fixtures/booking-may-30.json', import.meta.url), 'utf8'));
 const roster = JSON.parse(readFileSync(new URL('./fixtures/crew.json', import.meta.url), 'utf8')) as unknown[];
@@ -77,6 +78,14 @@ describe('text that is not text, on every input', () => {
     const row = (await (await fetch(`${t.url}/dashboard/bookings/import/row`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ booking: parsed.rows[0]!.booking }) })).json()) as { error?: string };
     expect(row.error).toMatch(/location/);
   });
+
+  it('refuses it from the CLI, naming the field', async () => {
+    const env = { DOCKHAND_DATA_DIR: t.dataDir, DASHBOARD_TOKEN: TEST_DASHBOARD_TOKEN, SERVICE_KEY: TEST_SERVICE_KEY, ...(t.dockhand.ctx.config.databaseUrl ? { DATABASE_URL: t.dockhand.ctx.config.databaseUrl } : {}) };
+    const res = await runCli(['crew', 'add', '--id', 'bell-1', '--name', notText.bell, '--email', 'bell@crew.example', '--roles', 'crew'], env);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr + res.stdout).toMatch(/name/);
+    expect((await api(`${t.url}/crew/bell-1`, { headers: t.operator })).status).toBe(404);
+  }, 60_000);
 
   it('never writes a bare CR into a calendar file', () => {
     const ics = charterIcs(
