@@ -55,8 +55,9 @@ export interface Dockhand {
 }
 
 // Logs are kept, shipped and read by more people than the data: they carry ids, never a guest's name
-// or a crew member's address. Callers log ids; this catches any that slip a person's details in anyway.
-export const LOG_REDACT = ['to', 'to_address', 'toName', 'to_name', 'email', 'guest', 'guest_name', 'name', 'phone', '*.to', '*.to_address', '*.email', '*.guest', '*.guest_name', '*.phone'];
+// or a crew member's address. Callers log ids; this catches any that slip a person's details in anyway
+// ("reason" is free text built for the owner, and names the guest of the other booking in a conflict).
+export const LOG_REDACT = ['reason', 'to', 'to_address', 'toName', 'to_name', 'email', 'guest', 'guest_name', 'name', 'phone', '*.to', '*.to_address', '*.email', '*.guest', '*.guest_name', '*.phone'];
 
 // Mail servers echo the recipient in their errors ("550 No mailbox for <ana@…>"): addresses inside
 // logged text are masked as well.

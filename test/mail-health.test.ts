@@ -69,7 +69,12 @@ describe('mail health: readiness, logs, dashboard and status', () => {
   it('logs ids, never a guest name or a crew address, even when the mail server echoes the address', async () => {
     const created = await api(`${url}/bookings`, { headers: operator, body: booking });
     expect(created.status).toBe(202);
+    // Same boat, same time: held in conflict, and the reason names the first booking's guest.
+    const { crew: _c, captain: _k, ...rest } = booking;
+    const twin = await api(`${url}/bookings`, { headers: operator, body: { ...rest, external_id: 'TWIN-1', guest: { name: 'Zed Quillfeather' } } });
+    expect(twin.status).toBe(202);
     await eventually(async () => logLines.some((l) => l.includes('mail send failed')), 20_000, 'a failed send to be logged');
+    await eventually(async () => logLines.some((l) => l.includes('booking held in conflict')), 20_000, 'the conflict to be logged');
     const log = logLines.join('');
     expect(log).toContain(created.body.id);
     for (const m of roster) {
@@ -77,6 +82,7 @@ describe('mail health: readiness, logs, dashboard and status', () => {
       expect(log).not.toContain(m.name);
     }
     expect(log).not.toContain(booking.guest.name);
+    expect(log).not.toContain('Zed Quillfeather');
     expect(log).not.toContain(booking.guest.email);
   });
 

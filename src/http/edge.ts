@@ -51,10 +51,15 @@ export function guardHost(app: FastifyInstance, allowed: () => string[]): void {
 // else is refused before a query is built from it.
 const PATH_PARAM = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
+// Link tokens, page slugs and photo files have stricter formats of their own, checked by their
+// handlers before any lookup, which answer with the page a guest or crew member should see.
+const CHECKED_BY_HANDLER = new Set(['token', 'slug', 'file']);
+
 export function checkPathParams(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const params = (request.params ?? {}) as Record<string, unknown>;
     for (const [name, value] of Object.entries(params)) {
+      if (CHECKED_BY_HANDLER.has(name)) continue;
       if (typeof value === 'string' && !PATH_PARAM.test(value)) {
         throw new AppError(404, 'not_found', `No ${name} "${value.slice(0, 80)}" exists: a ${name} holds only letters, digits, "-", "_" and "." (at most 128).`, [
           { path: name, message: 'is not in the format of an id' },
