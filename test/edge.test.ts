@@ -35,7 +35,7 @@ describe('the HTTP edge', () => {
   let t: TestDockhand;
   let host: string;
   beforeAll(async () => {
-    t = await startDockhand({ env: { PUBLIC_BASE_URL: 'https://dock.example.com', HTTP_HEADERS_TIMEOUT: '1', HTTP_REQUEST_TIMEOUT: '1', MAX_CONNECTIONS_PER_ADDRESS: '8' } });
+    t = await startDockhand({ env: { PUBLIC_BASE_URL: 'https://dock.example.com', HTTP_HEADERS_TIMEOUT: '1', HTTP_REQUEST_TIMEOUT: '1', MAX_CONNECTIONS_PER_ADDRESS: '8', ALLOWED_HOSTS: 'calendar.internal' } });
     host = new URL(t.url).host;
   });
   afterAll(() => t.close());
@@ -49,6 +49,7 @@ describe('the HTTP edge', () => {
     expect((await raw(t.url, '/healthz', { host: 'dock.example.com' })).status).toBe(200);
     expect((await raw(t.url, '/healthz', { host: `localhost:${new URL(t.url).port}` })).status).toBe(200);
     expect((await raw(t.url, '/healthz', { host })).status).toBe(200);
+    expect((await raw(t.url, '/healthz', { host: 'calendar.internal:8080' })).status).toBe(200);
   });
 
   it('shows the outbox only to a direct local browser; forwarded or public-Host requests need the operator credential', async () => {

@@ -71,6 +71,9 @@ const envSchema = z.object({
   }),
   BOOKING_DAYS_BACK: z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(0).max(3650).default(365),
   BOOKING_DAYS_AHEAD: z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(1).max(3650).default(3 * 365),
+  ALLOWED_HOSTS: optionalString.refine((v) => v === undefined || v.split(',').every((h) => /^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/i.test(h.trim())), {
+    message: 'must be a comma-separated list of host names, like calendar.internal,10.0.0.5',
+  }),
   HTTP_REQUEST_TIMEOUT: seconds(120),
   HTTP_HEADERS_TIMEOUT: seconds(10),
   HTTP_IDLE_TIMEOUT: seconds(30),
@@ -104,6 +107,8 @@ export interface Config {
   /** Which X-Forwarded-For hops to believe; false unless a proxy is configured, so clients cannot spoof their address. */
   trustProxy: boolean | number | string[];
   logLevel: Env['LOG_LEVEL'];
+  /** Host names besides loopback and PUBLIC_BASE_URL's that requests may be addressed to. */
+  allowedHosts: string[];
   /** Server limits against slow and greedy clients, in milliseconds (the cap in connections). */
   http: { requestTimeoutMs: number; headersTimeoutMs: number; idleTimeoutMs: number; keepAliveTimeoutMs: number; maxConnectionsPerAddress: number };
   /** How far before and after today a new or moved booking's date may be. */
@@ -142,6 +147,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     crewUrl: e.CREW_URL?.replace(/\/+$/, ''),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
+    allowedHosts: (e.ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     http: {
       requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT * 1000,
       headersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT, e.HTTP_REQUEST_TIMEOUT) * 1000,

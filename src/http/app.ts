@@ -8,7 +8,7 @@ import { AppError } from './errors.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** One Fastify instance with Dockhand's error shape; services register their routes on it. */
-export async function createHttpApp(logger: Logger, config: Pick<Config, 'trustProxy' | 'http' | 'host' | 'publicBaseUrl'>): Promise<FastifyInstance> {
+export async function createHttpApp(logger: Logger, config: Pick<Config, 'trustProxy' | 'http' | 'host' | 'publicBaseUrl' | 'allowedHosts'>): Promise<FastifyInstance> {
   const { trustProxy, http } = config;
   const app = Fastify({
     // A client that trickles its headers or body, or idles, must not hold a connection for as long as
@@ -27,7 +27,7 @@ export async function createHttpApp(logger: Logger, config: Pick<Config, 'trustP
   capConnectionsPerAddress(app.server, http.maxConnectionsPerAddress);
   // Read at request time: with PORT=0 the public base URL is only known once listening.
   const boundHost = hostnameOf(config.host);
-  guardHost(app, () => [hostnameOf(new URL(config.publicBaseUrl).host), boundHost].filter((h): h is string => !!h && h !== '0.0.0.0' && h !== '::' && h !== '[::]'));
+  guardHost(app, () => [hostnameOf(new URL(config.publicBaseUrl).host), boundHost, ...config.allowedHosts].filter((h): h is string => !!h && h !== '0.0.0.0' && h !== '::' && h !== '[::]'));
   checkPathParams(app);
 
   app.setErrorHandler((error, request, reply) => {
