@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { calendarRoutes } from './calendar/routes.js';
 import { resolveCredentials, type Generated } from './config/credentials.js';
 import type { Config } from './config/env.js';
+import { ensurePrivateDir } from './config/private.js';
 import type { AppContext } from './context.js';
 import { crewRoutes } from './crew/routes.js';
 import { vacancyExpiryTask } from './crew/vacancy-expiry.js';
@@ -16,7 +17,7 @@ import { createJobs } from './jobs/queue.js';
 import { JobRunner } from './jobs/runner.js';
 import { MAIL, mailTask } from './mail/send-task.js';
 import { mailRoutes } from './mail/routes.js';
-import { createTransport } from './mail/transport.js';
+import { createTransport, type MailTransport } from './mail/transport.js';
 import { createOrchestrator, type EngineOptions, type Orchestrator } from './orchestrator/index.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
 import { PhotoProcessor } from './site/processor.js';
@@ -47,6 +48,8 @@ export interface Dockhand {
   orchestrator: Orchestrator | undefined;
   /** Runs this process's kinds of job once background work starts. */
   runner: JobRunner;
+  /** How this process sends mail; undefined when it runs no service that mails. */
+  transport: MailTransport | undefined;
   database: DatabaseHandle;
   /** Starts listening; resolves to the base URL actually bound (port 0 picks a free one). */
   listen(): Promise<string>;
@@ -55,8 +58,35 @@ export interface Dockhand {
   close(): Promise<void>;
 }
 
-export function createLogger(config: Config): Logger {
-  return pino({ level: config.logLevel, base: { service: 'dockhand' } });
+// Logs are kept, shipped and read by more people than the data: they carry ids, never a guest's name
+// or a crew member's address. Callers log ids; this catches any that slip a person's details in anyway
+// ("reason" is free text built for the owner, and names the guest of the other booking in a conflict).
+export const LOG_REDACT = ['reason', 'to', 'to_address', 'toName', 'to_name', 'email', 'guest', 'guest_name', 'name', 'phone', '*.to', '*.to_address', '*.email', '*.guest', '*.guest_name', '*.phone'];
+
+// Mail servers echo the recipient in their errors ("550 No mailbox for <ana@…>"): addresses inside
+// logged text are masked as well.
+const EMAIL = /[^\s<>()[\]@",;:]+@[^\s<>()[\]@",;:]+\.[A-Za-z]{2,}/g;
+function maskAddresses(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(EMAIL, '[address]');
+  if (depth > 3 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) {
+    const { name, message, stack } = value;
+    return { type: name, message: maskAddresses(message), stack: maskAddresses(stack), ...(maskAddresses({ ...value }, depth + 1) as object) };
+  }
+  if (Array.isArray(value)) return value.map((v) => maskAddresses(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAddresses(v, depth + 1)]));
+}
+
+export function createLogger(config: Config, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'dockhand' },
+      redact: { paths: LOG_REDACT, censor: '[redacted]' },
+      hooks: { logMethod(args, method) { method.apply(this, args.map((a) => maskAddresses(a)) as Parameters<typeof method>); } },
+    },
+    destination,
+  );
 }
 
 /** The composition root: builds the context once and mounts the services this process runs. */
@@ -64,6 +94,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   const { config } = options;
   const logger = options.logger ?? createLogger(config);
   const runs = (name: ServiceName) => !options.only || options.only === name;
+  // Key hashes, secrets, the SQLite file and kept mail live here: the owner's alone.
+  ensurePrivateDir(config.dataDir);
   const { credentials, generated } = resolveCredentials(config);
   const database = openDatabase(config);
   // SQLite belongs to this one process and is brought up to date here; a shared PostgreSQL is
@@ -94,7 +126,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
     pageCache,
   };
 
-  const app = await createHttpApp(logger, config.trustProxy);
+  const app = await createHttpApp(logger, config);
   if (runs('calendar')) await app.register(calendarRoutes(ctx));
   if (runs('crew')) await app.register(crewRoutes(ctx));
   if (runs('site') || runs('orchestrator')) await app.register(siteRoutes(ctx));
@@ -102,7 +134,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   if (orchestrator) await app.register(orchestratorRoutes(ctx, orchestrator));
   if (orchestrator) await app.register(dashboardRoutes(ctx, orchestrator));
   if (transport?.kind === 'outbox') await app.register(mailRoutes(ctx));
-  await app.register(healthRoutes(ctx, transport?.kind ?? 'not used by this service'));
+  await app.register(healthRoutes(ctx, transport));
 
   // The kinds of work this process takes on, by the services it runs.
   if (orchestrator) runner.register(orchestrator.task);
@@ -125,6 +157,7 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
     generated,
     orchestrator,
     runner,
+    transport,
     database,
     async listen() {
       await app.listen({ port: config.port, host: config.host });

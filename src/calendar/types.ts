@@ -1,79 +1,45 @@
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from '../http/errors.js';
-import { isValidTimezone } from '../lib/time.js';
+import * as charter from '../charter/schema.js';
+import { text } from '../charter/text.js';
 
-export const MAX_DURATION_HOURS = 24 * 14;
+export const MAX_DURATION_HOURS = charter.LIMITS.durationHours;
 
-/** A missing field and a wrongly typed one need different advice. */
-const expected = (what: string) => (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
-
-const text = (max: number) =>
-  z
-    .string({ error: expected('text') })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` });
-
-// z.iso.date() knows month lengths and leap years, so 2024-02-30 is refused here.
-const dateSchema = z.iso.date({ error: expected('a real calendar date written YYYY-MM-DD, like 2024-05-30') });
-
-const startTimeSchema = z
-  .string({ error: expected('text') })
-  .trim()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour time written HH:MM, like 09:00 or 17:30' });
-
-const timezoneSchema = z
-  .string({ error: expected('text') })
-  .trim()
-  .refine(isValidTimezone, { error: 'must be an IANA timezone name, like America/Los_Angeles' });
-
-/** Whole cents: a rate of 25.005 would make the crew cost depend on how it is rounded. */
-const hasAtMostCents = (n: number) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6;
-
-export const crewAssignmentSchema = z.strictObject({
-  role: text(50),
-  count: z
-    .number({ error: expected('a whole number') })
-    .int({ error: 'must be a whole number' })
-    .min(0, { error: 'must be 0 or more' })
-    .max(1000, { error: 'must be at most 1000' }),
-  hourly_rate: z
-    .number({ error: expected('a number of dollars per hour') })
-    .min(0, { error: 'must be 0 or more' })
-    .max(100_000, { error: 'must be at most 100000' })
-    .refine(hasAtMostCents, { error: 'must have at most two decimal places (whole cents)' }),
-});
+// Charter facts share the booking's limits, so whatever the orchestrator accepted, the calendar takes.
+const dateSchema = charter.charterDate;
+export const crewAssignmentSchema = charter.crewAssignment;
 
 const requiredFields = {
   event_type: text(100),
   date: dateSchema,
-  duration_hours: z
-    .number({ error: expected('a number of hours') })
-    .gt(0, { error: 'must be more than 0' })
-    .max(MAX_DURATION_HOURS, { error: `must be at most ${MAX_DURATION_HOURS} (two weeks)` }),
-  crew_assignments: z.array(crewAssignmentSchema, { error: expected('a list of {role, count, hourly_rate}') }).max(50, {
-    error: 'must have at most 50 items',
-  }),
-  location: text(200),
-  guest_name: text(200),
+  duration_hours: charter.durationHours,
+  crew_assignments: charter.crewAssignments,
+  location: charter.location,
+  guest_name: charter.guestName,
 };
 
 const optionalFields = {
-  start_time: startTimeSchema,
-  timezone: timezoneSchema,
-  boat: text(100),
+  start_time: charter.startTime,
+  timezone: charter.timezone,
+  boat: charter.boat,
   booking_ref: text(200),
-  notes: text(5000),
+  // Room for the orchestrator's summary line with a full crew of ids.
+  notes: text(10_000, { multiline: true }),
 };
 
-export const calendarEntryInputSchema = z.strictObject({
-  ...requiredFields,
-  start_time: optionalFields.start_time.optional(),
-  timezone: optionalFields.timezone.optional(),
-  boat: optionalFields.boat.optional(),
-  booking_ref: optionalFields.booking_ref.optional(),
-  notes: optionalFields.notes.optional(),
-});
+export const calendarEntryInputSchema = z
+  .strictObject({
+    ...requiredFields,
+    start_time: optionalFields.start_time.optional(),
+    timezone: optionalFields.timezone.optional(),
+    boat: optionalFields.boat.optional(),
+    booking_ref: optionalFields.booking_ref.optional(),
+    notes: optionalFields.notes.optional(),
+  })
+  .superRefine((e, ctx) => {
+    const problem = charter.crewCostProblem(e.crew_assignments, e.duration_hours);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['crew_assignments'], message: problem });
+  });
 
 /**
  * Any subset of the input. The optional fields also take null, which clears them; an absent or
@@ -130,11 +96,7 @@ export interface CalendarEntry {
   updated_at: string;
 }
 
-/** Σ count × rate × hours, worked in cents and rounded once, so 0.1 + 0.2 never shows up on a bill. */
-export function crewCostCents(assignments: readonly CrewAssignment[], durationHours: number): number {
-  const perHour = assignments.reduce((sum, a) => sum + a.count * Math.round(a.hourly_rate * 100), 0);
-  return Math.round(perHour * durationHours);
-}
+export const crewCostCents = charter.crewCostCents;
 
 /**
  * Like parseInput, but an unknown field gets a detail of its own whose path is that field, so a

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Dockhand } from '../app.js';
 import { AppError } from '../http/errors.js';
 import type { BookingView } from '../orchestrator/types.js';
+import { mailWords } from '../orchestrator/mail-words.js';
 import { stepNames } from '../orchestrator/types.js';
 import { fail, openDockhand } from './open.js';
 
@@ -18,7 +19,7 @@ function describeStep(view: BookingView, name: (typeof stepNames)[number]): stri
     case 'crew_event':
       return s.crew_event.event_id ? `event ${s.crew_event.event_id}` : '';
     case 'notifications':
-      return `${s.notifications.sent}/${s.notifications.total} emails delivered`;
+      return mailWords(s.notifications);
   }
 }
 
@@ -100,6 +101,9 @@ export function registerBookingCommands(program: Command): void {
     .action((bookingId: string | undefined, options: { json?: boolean }) =>
       withDockhand(async (dockhand) => {
         const service = dockhand.orchestrator!.service;
+        // Mail that cannot go out is said first: every "sending" below depends on it.
+        const mail = await dockhand.transport?.verify();
+        if (mail && !options.json && (!mail.ok || dockhand.transport?.kind === 'outbox')) console.log(`mail: ${mail.ok ? '' : 'FAILING: '}${mail.detail}`);
         if (bookingId) {
           const view = await service.get(bookingId);
           if (options.json) return void console.log(JSON.stringify(view, null, 2));

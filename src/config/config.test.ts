@@ -22,6 +22,14 @@ describe('configuration', () => {
     ['SMTP_URL', 'http://mail'],
     ['DASHBOARD_TOKEN', 'short'],
     ['CDN', 'akamai:1'],
+    ['BOOKING_DAYS_BACK', 'a year'],
+    ['BOOKING_DAYS_AHEAD', '-3'],
+    ['HTTP_REQUEST_TIMEOUT', '0'],
+    ['HTTP_HEADERS_TIMEOUT', 'soon'],
+    ['HTTP_IDLE_TIMEOUT', '-1'],
+    ['HTTP_KEEP_ALIVE_TIMEOUT', '99999'],
+    ['MAX_CONNECTIONS_PER_ADDRESS', '1.5'],
+    ['ALLOWED_HOSTS', 'evil.example/path'],
   ])('names %s when it is malformed', (variable, value) => {
     expect(() => parseConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}:`));

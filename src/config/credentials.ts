@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensurePrivateDir } from './private.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type Config } from './env.js';
@@ -28,7 +29,7 @@ const keyFileSchema = z.object({
 const keyFilePath = (dataDir: string) => join(dataDir, 'keys.json');
 
 function writeKeyFile(dataDir: string, creds: Credentials): void {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const path = keyFilePath(dataDir);
   const body = JSON.stringify(
     { dashboard_token_sha256: creds.dashboardTokenHash, service_key_sha256: creds.serviceKeyHash },

@@ -38,6 +38,13 @@ const secret = optionalString.refine((v) => v === undefined || v.length >= 16, {
   message: 'must be at least 16 characters; leave it unset to have one generated on first start',
 });
 
+const seconds = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .positive('must be more than 0 seconds')
+    .max(3600, 'must be at most 3600 seconds')
+    .default(fallback);
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -62,6 +69,16 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString.refine((v) => v === undefined || /^(true|false|\d+|[0-9a-fA-F.:/, ]+)$/.test(v), {
     message: 'must be true, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
   }),
+  BOOKING_DAYS_BACK: z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(0).max(3650).default(365),
+  BOOKING_DAYS_AHEAD: z.coerce.number({ message: 'must be a whole number of days' }).int('must be a whole number of days').min(1).max(3650).default(3 * 365),
+  ALLOWED_HOSTS: optionalString.refine((v) => v === undefined || v.split(',').every((h) => /^[a-z0-9.-]+$|^\[[0-9a-f:]+\]$/i.test(h.trim())), {
+    message: 'must be a comma-separated list of host names, like calendar.internal,10.0.0.5',
+  }),
+  HTTP_REQUEST_TIMEOUT: seconds(120),
+  HTTP_HEADERS_TIMEOUT: seconds(10),
+  HTTP_IDLE_TIMEOUT: seconds(30),
+  HTTP_KEEP_ALIVE_TIMEOUT: seconds(5),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1).max(100_000).default(256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -90,6 +107,12 @@ export interface Config {
   /** Which X-Forwarded-For hops to believe; false unless a proxy is configured, so clients cannot spoof their address. */
   trustProxy: boolean | number | string[];
   logLevel: Env['LOG_LEVEL'];
+  /** Host names besides loopback and PUBLIC_BASE_URL's that requests may be addressed to. */
+  allowedHosts: string[];
+  /** Server limits against slow and greedy clients, in milliseconds (the cap in connections). */
+  http: { requestTimeoutMs: number; headersTimeoutMs: number; idleTimeoutMs: number; keepAliveTimeoutMs: number; maxConnectionsPerAddress: number };
+  /** How far before and after today a new or moved booking's date may be. */
+  bookingWindow: { daysBack: number; daysAhead: number };
 }
 
 /** Parses the environment once; the first bad variable stops start-up with its name. */
@@ -124,6 +147,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     crewUrl: e.CREW_URL?.replace(/\/+$/, ''),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     logLevel: e.LOG_LEVEL,
+    allowedHosts: (e.ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT * 1000,
+      headersTimeoutMs: Math.min(e.HTTP_HEADERS_TIMEOUT, e.HTTP_REQUEST_TIMEOUT) * 1000,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT * 1000,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT * 1000,
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+    },
+    bookingWindow: { daysBack: e.BOOKING_DAYS_BACK, daysAhead: e.BOOKING_DAYS_AHEAD },
   };
 }
 

@@ -1,20 +1,19 @@
 import { z } from 'zod';
-import { isValidTimezone } from '../lib/time.js';
 import type { Tx } from '../db/database.js';
+import * as charter from '../charter/schema.js';
+import { text } from '../charter/text.js';
 
-export const crewIdSchema = z
-  .string()
-  .regex(/^[a-z0-9_-]{1,64}$/, 'must be 1-64 characters of lowercase letters, digits, "-" or "_" (e.g. "crew-1")');
+export const crewIdSchema = charter.crewId;
 
 // Roles are compared by name ("captain" decides who may skipper), so case and repeats are normalised away.
 const rolesSchema = z
-  .array(z.string().trim().min(1, 'a role cannot be empty').max(40))
+  .array(charter.role)
   .min(1, 'give at least one role, e.g. ["crew"] or ["captain"]')
-  .transform((roles) => [...new Set(roles.map((r) => r.toLowerCase()))]);
+  .transform((roles) => [...new Set(roles)]);
 
 export const crewMemberSchema = z.object({
   id: crewIdSchema,
-  name: z.string().trim().min(1, 'give the person\'s name').max(200),
+  name: text(200),
   email: z.string().trim().pipe(z.email('must be a valid email address, e.g. ana@example.com')),
   roles: rolesSchema,
 });
@@ -43,30 +42,29 @@ const instantSchema = z.iso.datetime({
   offset: true,
   message: 'must be an ISO 8601 instant with Z or an offset, e.g. 2024-05-30T16:00:00Z',
 });
-const timezoneSchema = z.string().refine(isValidTimezone, { message: 'must be an IANA timezone such as "America/Los_Angeles"' });
+const timezoneSchema = charter.timezone;
 // Empty string and null both mean "no guest page yet": the orchestrator sends "" before the page exists.
 const guestPageUrlSchema = z
   .union([z.literal(''), z.null(), z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })])
   .transform((v) => v || null);
-const notesSchema = z.union([z.string().max(5000), z.null()]);
-const payRatesSchema = z.record(
-  z.string().trim().min(1).toLowerCase(),
-  z.number().min(0, 'an hourly rate cannot be negative').max(100_000),
-);
+const notesSchema = z.union([text(5000, { multiline: true, allowEmpty: true }), z.null()]);
+const payRatesSchema = z.record(charter.role, charter.hourlyRate).refine((r) => Object.keys(r).length <= charter.LIMITS.roles, {
+  message: `must name at most ${charter.LIMITS.roles} roles`,
+});
 // "" is a charter without a captain, which the orchestrator sends when the booking asks for none.
 const captainSchema = z.union([z.literal(''), crewIdSchema]);
 
 const eventFields = {
-  event_name: z.string().trim().min(1, 'give the charter a name').max(200),
+  event_name: text(200),
   date: instantSchema,
-  duration_hours: z.number().positive('must be more than 0 hours').max(240),
-  location: z.string().trim().min(1, 'say where the crew should be').max(500),
-  crew: z.array(crewIdSchema).max(100),
+  duration_hours: charter.durationHours,
+  location: charter.location,
+  crew: z.array(crewIdSchema).max(charter.LIMITS.crewTotal - 1),
   captain: captainSchema,
   notes: notesSchema.optional(),
   guest_page_url: guestPageUrlSchema.optional(),
   timezone: timezoneSchema.optional(),
-  booking_ref: z.union([z.string().max(200), z.null()]).optional(),
+  booking_ref: z.union([text(200, { allowEmpty: true }), z.null()]).optional(),
   pay_rates: payRatesSchema.optional(),
 };
 

@@ -1,3 +1,5 @@
+import { CREW_COST_CURRENCY } from '../charter/schema.js';
+import { mailWords } from '../orchestrator/mail-words.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { crewCostCents } from '../calendar/types.js';
@@ -48,7 +50,7 @@ export async function renderBooking(request: FastifyRequest, reply: FastifyReply
     const s = v.steps[name];
     const extra = name === 'guest_page' && v.steps.guest_page.url ? html`<a href="${v.steps.guest_page.url}">Open the guest page</a>`
       : name === 'crew_event' && v.steps.crew_event.event_id ? html`<a href="#crew-event">See the crew event</a>`
-      : name === 'notifications' ? html`${v.steps.notifications.sent} of ${v.steps.notifications.total} delivered`
+      : name === 'notifications' ? mailWords(v.steps.notifications)
       : name === 'calendar' && entry ? html`<a href="/dashboard/calendar?view=week&amp;date=${b.date}">On the calendar</a>` : '';
     return html`<tr><th scope="row">${stepTitles[name]}</th><td>${stepBadge(s.status)}</td><td>${extra}</td><td>${s.error ?? ''}</td></tr>`;
   });
@@ -83,8 +85,15 @@ ${v.history.length ? html`<ol class="timeline">${v.history.map((h) => html`<li c
 <h2>Money <span class="muted">(only operators see this)</span></h2>
 <dl class="facts card"><dt>Revenue</dt><dd>${b.revenue ? formatCents(revenueCents!, b.revenue.currency) : 'Not given'}</dd>
 <dt>Crew cost</dt><dd>${formatCents(costCents)}</dd>
-<dt>Margin</dt><dd>${revenueCents !== undefined ? formatCents(revenueCents - costCents, b.revenue!.currency) : '—'}</dd></dl>`;
+<dt>Margin</dt><dd>${marginText(b.revenue, revenueCents, costCents)}</dd></dl>`;
   return page(request, reply, { title: `Booking ${b.guest.name}`, section: 'bookings', body, notice, status });
+}
+
+/** Revenue and crew cost are only subtracted when they are in one currency; no exchange rate is guessed. */
+function marginText(revenue: { currency: string } | null | undefined, revenueCents: number | undefined, costCents: number) {
+  if (!revenue || revenueCents === undefined) return '—';
+  if (revenue.currency !== CREW_COST_CURRENCY) return `— (revenue is in ${revenue.currency}, crew cost in ${CREW_COST_CURRENCY})`;
+  return formatCents(revenueCents - costCents, CREW_COST_CURRENCY);
 }
 
 export function registerBookingPages(app: FastifyInstance, deps: Deps): void {

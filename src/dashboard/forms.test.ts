@@ -9,7 +9,8 @@ const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/${na
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 describe('dashboard sessions', () => {
-  const keys = new SessionKeys(sha256Hex('token-one-0123456789'));
+  const secret = Buffer.alloc(32, 7);
+  const keys = new SessionKeys(sha256Hex('token-one-0123456789'), secret);
 
   it('expire, refuse tampering, and end when the token is rotated', () => {
     const { cookie, session } = keys.issue(0);
@@ -19,7 +20,9 @@ describe('dashboard sessions', () => {
     const forged = Buffer.from(JSON.stringify({ sid: session.sid, exp: Date.now() * 2 })).toString('base64url');
     expect(keys.verify(`${forged}.${mac}`, 1000)).toBeUndefined();
     expect(keys.verify(`${payload}.${mac}x`, 1000)).toBeUndefined();
-    expect(new SessionKeys(sha256Hex('token-two-0123456789')).verify(cookie, 1000)).toBeUndefined();
+    expect(new SessionKeys(sha256Hex('token-two-0123456789'), secret).verify(cookie, 1000)).toBeUndefined();
+    // keys.json alone (the token hash) is not enough: the session secret is separate.
+    expect(new SessionKeys(sha256Hex('token-one-0123456789'), Buffer.alloc(32, 8)).verify(cookie, 1000)).toBeUndefined();
     expect(keys.checkCsrf(session, keys.csrfFor(session))).toBe(true);
     expect(keys.checkCsrf(session, keys.csrfFor(keys.issue().session))).toBe(false);
   });

@@ -76,6 +76,6 @@ export function postButton(request: FastifyRequest, action: string, label: strin
 
 declare module 'fastify' {
   interface FastifyRequest {
-    dashboard?: { sid: string; csrf: string };
+    dashboard?: { sid: string; csrf: string; session?: import('./session.js').Session };
   }
 }

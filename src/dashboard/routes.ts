@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { join } from 'node:path';
 import { CalendarService } from '../calendar/service.js';
+import { secretFile } from '../config/private.js';
 import type { AppContext } from '../context.js';
 import { CrewService } from '../crew/service.js';
 import { AppError } from '../http/errors.js';
@@ -14,7 +16,7 @@ import type { Deps } from './data.js';
 import { registerImport } from './import.js';
 import { barePage, page } from './layout.js';
 import { registerMail } from './mail.js';
-import { SESSION_COOKIE, SessionKeys, readCookie } from './session.js';
+import { RevokedSessions, SESSION_COOKIE, SessionKeys, readCookie } from './session.js';
 import { registerSignin } from './signin.js';
 
 /**
@@ -24,7 +26,11 @@ import { registerSignin } from './signin.js';
  */
 export function dashboardRoutes(ctx: AppContext, orchestrator: Orchestrator): FastifyPluginAsync {
   const deps: Deps = { ctx, bookings: orchestrator.service, calendar: new CalendarService(ctx.db), crew: new CrewService(ctx) };
-  const keys = new SessionKeys(ctx.credentials.dashboardTokenHash);
+  const keys = new SessionKeys(
+    ctx.credentials.dashboardTokenHash,
+    secretFile(ctx.config.dataDir, 'session-secret'),
+    new RevokedSessions(join(ctx.config.dataDir, 'revoked-sessions.json')),
+  );
   return async (app) => {
     app.get('/', (_request, reply) => reply.redirect('/dashboard/', 303));
     registerAssets(app);
@@ -35,7 +41,9 @@ export function dashboardRoutes(ctx: AppContext, orchestrator: Orchestrator): Fa
         dash.addHook('onRequest', sameOrigin);
         registerSignin(dash, ctx, keys);
         await dash.register(async (secured) => {
-          secured.addHook('preHandler', (request, reply) => requireSession(keys, request, reply));
+          // The session is checked before the body is read; the form token, which may be in it, after.
+          secured.addHook('onRequest', (request, reply) => requireSession(keys, request, reply));
+          secured.addHook('preHandler', (request, reply) => requireCsrf(keys, request, reply));
           secured.get('/', (_request, reply) => reply.redirect('/dashboard/calendar', 303));
           registerCalendar(secured, deps);
           registerBookingPages(secured, deps);
@@ -77,8 +85,12 @@ async function requireSession(keys: SessionKeys, request: FastifyRequest, reply:
     await reply.redirect(`/dashboard/signin?next=${encodeURIComponent(next)}`, 303);
     return;
   }
-  request.dashboard = { sid: session.sid, csrf: keys.csrfFor(session) };
-  if (request.method === 'GET' || request.method === 'HEAD') return;
+  request.dashboard = { sid: session.sid, csrf: keys.csrfFor(session), session };
+}
+
+async function requireCsrf(keys: SessionKeys, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const session = request.dashboard?.session;
+  if (!session || request.method === 'GET' || request.method === 'HEAD') return;
   const body = request.body as Record<string, unknown> | undefined;
   const presented = request.headers['x-csrf-token'] ?? body?._csrf;
   if (!keys.checkCsrf(session, presented)) {

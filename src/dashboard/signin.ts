@@ -53,6 +53,7 @@ export function registerSignin(app: FastifyInstance, ctx: AppContext, keys: Sess
     if (session && !keys.checkCsrf(session, request.body?._csrf)) {
       return barePage(reply, 403, 'Refused', html`<h1>Refused</h1><p>This form is missing its security token. Go back, reload the page and try again.</p>`);
     }
+    if (session) keys.revoke(session);
     clearSessionCookie(request, reply);
     return reply.redirect('/dashboard/signin', 303);
   });

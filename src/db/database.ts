@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { ensurePrivateFile } from '../config/private.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -34,7 +35,11 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   }
   const dir = resolve(options.dataDir);
   mkdirSync(dir, { recursive: true });
-  const sqlite = new SQLite(join(dir, 'dockhand.sqlite'));
+  // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm files the same mode.
+  const file = join(dir, 'dockhand.sqlite');
+  ensurePrivateFile(file);
+  for (const extra of ['-wal', '-shm', '-journal']) if (existsSync(file + extra)) ensurePrivateFile(file + extra);
+  const sqlite = new SQLite(file);
   // WAL lets readers (CLI status, a second process) work while the server writes; the busy timeout
   // makes a second writer wait its turn instead of failing with SQLITE_BUSY.
   sqlite.pragma('journal_mode = WAL');

@@ -1,13 +1,22 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Logger } from 'pino';
+import type { Config } from '../config/env.js';
+import { capConnectionsPerAddress, checkPathParams, guardHost, hostnameOf } from './edge.js';
 import { AppError } from './errors.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** One Fastify instance with Dockhand's error shape; services register their routes on it. */
-export async function createHttpApp(logger: Logger, trustProxy: boolean | number | string[] = false): Promise<FastifyInstance> {
+export async function createHttpApp(logger: Logger, config: Pick<Config, 'trustProxy' | 'http' | 'host' | 'publicBaseUrl' | 'allowedHosts'>): Promise<FastifyInstance> {
+  const { trustProxy, http } = config;
   const app = Fastify({
+    // A client that trickles its headers or body, or idles, must not hold a connection for as long as
+    // it likes; Node checks these deadlines every connectionsCheckingInterval.
+    requestTimeout: http.requestTimeoutMs,
+    connectionTimeout: http.idleTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    http: { headersTimeout: http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, http.headersTimeoutMs / 2) },
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     // Per-request lines would drown the saga's own log; errors are still logged by the handler below.
@@ -15,6 +24,11 @@ export async function createHttpApp(logger: Logger, trustProxy: boolean | number
     trustProxy: typeof trustProxy === 'number' ? (_address: string, hop: number) => hop < trustProxy : trustProxy,
   });
   await app.register(formbody);
+  capConnectionsPerAddress(app.server, http.maxConnectionsPerAddress);
+  // Read at request time: with PORT=0 the public base URL is only known once listening.
+  const boundHost = hostnameOf(config.host);
+  guardHost(app, () => [hostnameOf(new URL(config.publicBaseUrl).host), boundHost, ...config.allowedHosts].filter((h): h is string => !!h && h !== '0.0.0.0' && h !== '::' && h !== '[::]'));
+  checkPathParams(app);
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof AppError) {

@@ -2,12 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../context.js';
 import { schemaState } from '../db/migrate.js';
+import type { MailTransport } from '../mail/transport.js';
 
 /**
  * /healthz: the process is up (for restarts). /readyz: this instance can do its work (for load
- * balancers): the database answers, its schema is current, and mail and storage are configured.
+ * balancers): the database answers, its schema is current, the mail server answers (a cached SMTP
+ * verify) and storage is configured.
  */
-export function healthRoutes(ctx: AppContext, mail: string): FastifyPluginAsync {
+export function healthRoutes(ctx: AppContext, mail: MailTransport | undefined): FastifyPluginAsync {
   return async (app) => {
     app.get('/healthz', async () => ({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
@@ -21,7 +23,7 @@ export function healthRoutes(ctx: AppContext, mail: string): FastifyPluginAsync 
       } catch (error) {
         checks.database = { ok: false, detail: (error as Error).message };
       }
-      checks.mail = { ok: true, detail: mail };
+      checks.mail = mail ? await mail.verify() : { ok: true, detail: 'not used by this service' };
       checks.storage = { ok: true, detail: ctx.storage.kind };
       const ready = Object.values(checks).every((c) => c.ok);
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });

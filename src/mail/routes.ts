@@ -3,18 +3,17 @@ import type { AppContext } from '../context.js';
 import { html, raw } from '../lib/html.js';
 import { listMail } from './outbox.js';
 import { requireCredential } from '../http/auth.js';
-
-const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.') || ip.startsWith('::ffff:127.');
+import { isDirectLocal } from '../http/edge.js';
 
 /** The development outbox: while no SMTP_URL is set, mail is kept here and read in the browser. */
 export function mailRoutes(ctx: AppContext): FastifyPluginAsync {
   const operator = requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator');
   return async (app) => {
-    // The outbox holds crew members' magic links: open to a browser on this machine, and to anyone else
-    // (including through a local reverse proxy, which says so in X-Forwarded-For) only with the operator credential.
-    app.addHook('preHandler', async (request, reply) => {
-      const proxied = request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined;
-      if (proxied || !isLoopback(request.ip)) await operator(request, reply);
+    // The outbox holds crew members' working magic links: open only to a browser provably on this
+    // machine (loopback socket and Host, no forwarding header of any kind); anyone else, including a
+    // DNS-rebound page, a proxy or a TCP forwarder to a public Host, needs the operator credential.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isDirectLocal(request)) await operator(request, reply);
     });
     app.get('/dev/mail.json', async () => ({ messages: await listMail(ctx.db) }));
 

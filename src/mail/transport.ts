@@ -8,12 +8,32 @@ export interface MailTransport {
   /** 'smtp' and 'ses' send for real; 'outbox' keeps the message for /dev/mail. */
   readonly kind: 'smtp' | 'ses' | 'outbox';
   send(message: OutboxTable): Promise<void>;
+  /** Whether mail can go out now: an SMTP handshake and login, remembered for a short while. */
+  verify(): Promise<TransportCheck>;
   close(): void;
+}
+
+export interface TransportCheck {
+  ok: boolean;
+  detail: string;
+}
+
+/** Readiness probes come every few seconds; one SMTP handshake per half minute answers them all. */
+const VERIFY_CACHE_MS = 30_000;
+
+function cachedVerify(probe: () => Promise<TransportCheck>): () => Promise<TransportCheck> {
+  let last: { at: number; result: Promise<TransportCheck> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= VERIFY_CACHE_MS) last = { at: now, result: probe() };
+    return last.result;
+  };
 }
 
 export function createTransport(smtpUrl: string | undefined, from: string): MailTransport {
   if (!smtpUrl) {
-    return { kind: 'outbox', send: async () => {}, close: () => {} };
+    // Kept for /dev/mail, never sent: ready, but it says so rather than claiming delivery.
+    return { kind: 'outbox', send: async () => {}, verify: async () => ({ ok: true, detail: 'outbox: kept locally, not sent (no SMTP_URL)' }), close: () => {} };
   }
   if (smtpUrl.startsWith('ses:')) return sesTransport(smtpUrl.slice('ses:'.length), from);
   // Pooled: a few SMTP connections carry many messages each, which is what makes a burst of crew
@@ -74,6 +94,16 @@ function fromTransporter(kind: 'smtp' | 'ses', transporter: nodemailer.Transport
         headers: { 'X-Dockhand-Kind': message.kind },
       });
     },
+    verify: cachedVerify(async () => {
+      // SES has no session to open; its API answers when a message is sent.
+      if (kind === 'ses') return { ok: true, detail: 'ses' };
+      try {
+        await transporter.verify();
+        return { ok: true, detail: 'smtp: server reachable' };
+      } catch (error) {
+        return { ok: false, detail: `smtp: ${(error as Error).message}` };
+      }
+    }),
     close: () => transporter.close(),
   };
 }

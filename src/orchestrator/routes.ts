@@ -26,12 +26,15 @@ function versionFrom(ifMatch: string | string[] | undefined): number | undefined
 export function orchestratorRoutes(ctx: AppContext, orchestrator: Orchestrator): FastifyPluginAsync {
   const bookings = orchestrator.service;
   return async (app) => {
-    app.addHook('preHandler', requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator'));
+    app.addHook('onRequest', requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator'));
     const actor = 'operator';
 
+    // A re-sent booking whose facts differ is a 409 unless the caller asks for it to be taken as a change.
+    const submitQuery = z.strictObject({ on_conflict: z.enum(['refuse', 'change']).optional() });
     app.post('/bookings', async (request, reply) => {
-      const { id, created } = await bookings.submit(request.body, idempotencyKeyOf(request), actor);
-      return reply.status(created ? 202 : 200).send({ id, status_url: bookings.statusUrl(id) });
+      const { on_conflict: onConflict } = parseInput(submitQuery, request.query, 'query');
+      const { id, created, changed } = await bookings.submit(request.body, idempotencyKeyOf(request), actor, onConflict);
+      return reply.status(created || changed ? 202 : 200).send({ id, status_url: bookings.statusUrl(id), ...(changed ? { changed: true } : {}) });
     });
 
     app.get('/bookings', async (request) => ({ bookings: await bookings.list(parseInput(listQuery, request.query, 'query')) }));

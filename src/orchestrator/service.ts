@@ -4,7 +4,9 @@ import { isUniqueViolation } from '../db/database.js';
 import { nowIso } from '../db/ids.js';
 import { AppError, notFound, parseInput, type ErrorDetail } from '../http/errors.js';
 import { isDelivered } from '../mail/types.js';
+import { dateWindowProblem } from '../charter/schema.js';
 import { RemoteError } from './adapters/http.js';
+import { diffFacts } from './facts-diff.js';
 import type { CrewMemberRef } from './adapters/ports.js';
 import type { Ports } from './saga.js';
 import type { Tx } from '../db/database.js';
@@ -27,10 +29,21 @@ export class OrchestratorService {
 
   statusUrl = (id: string) => `${this.ctx.config.publicBaseUrl}/bookings/${id}`;
 
-  async submit(input: unknown, idempotencyKey: string | undefined, actor: string): Promise<{ id: string; created: boolean }> {
+  /**
+   * A new booking, or the one already stored under the same source + external_id (or key) when the
+   * facts are the same. Different facts are a 409 listing them, unless `onConflict` is "change":
+   * then the sent facts become a new version through the change path.
+   */
+  async submit(
+    input: unknown,
+    idempotencyKey: string | undefined,
+    actor: string,
+    onConflict: 'refuse' | 'change' = 'refuse',
+  ): Promise<{ id: string; created: boolean; changed?: boolean }> {
     const booking = parseInput(bookingSchema, input, 'booking');
     const existing = await this.existing(booking, idempotencyKey);
-    if (existing) return { id: existing.id, created: false };
+    if (existing) return this.repost(existing, booking, actor, onConflict);
+    this.checkDateWindow(booking.date);
     await this.checkCrew(booking);
     try {
       const row = await this.ctx.db.transaction().execute(async (trx) => {
@@ -45,8 +58,30 @@ export class OrchestratorService {
       // A twin request won the race for the same source + external_id or key: answer with its id.
       const winner = isUniqueViolation(error) ? await this.existing(booking, idempotencyKey) : undefined;
       if (!winner) throw error;
-      return { id: winner.id, created: false };
+      return this.repost(winner, booking, actor, onConflict);
     }
+  }
+
+  private async repost(row: BookingRow, booking: Booking, actor: string, onConflict: 'refuse' | 'change') {
+    const differences = diffFacts(row.data, booking);
+    if (differences.length === 0) return { id: row.id, created: false };
+    if (onConflict === 'change') {
+      await this.applyChange(row, booking, booking, actor);
+      return { id: row.id, created: false, changed: true };
+    }
+    throw new AppError(
+      409,
+      'booking_differs',
+      `Booking ${row.id} (${row.source} ${row.external_id}) is already stored with different facts: ${differences.map((d) => d.path).join(', ')}. ` +
+        'To change it, PATCH /bookings/' + row.id + ' or re-send with ?on_conflict=change.',
+      differences,
+    );
+  }
+
+  /** New or moved charters must fall in the configured window around today; a stored one may age out of it. */
+  private checkDateWindow(date: string): void {
+    const problem = dateWindowProblem(date, this.ctx.config.bookingWindow);
+    if (problem) throw new AppError(422, 'validation_failed', `The booking is not valid: date: ${problem}.`, [{ path: 'date', message: problem }]);
   }
 
   private async existing(booking: Booking, idempotencyKey: string | undefined): Promise<BookingRow | undefined> {
@@ -117,10 +152,16 @@ export class OrchestratorService {
       throw new AppError(412, 'stale_version', `The booking is at version ${row.version}, not ${expectedVersion}: someone changed it meanwhile. Reload it and apply your change again.`);
     }
     const merged = parseInput(bookingSchema, { ...row.data, ...patch, guest: { ...row.data.guest, ...patch.guest } }, 'changed booking');
+    await this.applyChange(row, merged, patch, actor);
+    return this.get(id);
+  }
+
+  private async applyChange(row: BookingRow, merged: Booking, patch: { crew?: unknown; captain?: unknown }, actor: string): Promise<void> {
+    if (row.cancel_requested_at) throw new AppError(409, 'booking_cancelled', 'This booking is cancelled and can no longer change. Submit a new booking instead.');
+    if (merged.date !== row.data.date) this.checkDateWindow(merged.date);
     if (patch.crew || patch.captain) await this.checkCrew(merged);
     // The owner's override was for the charter as it stood; a changed charter is checked afresh.
     await this.bump(row, actor, 'change', patch, { data: JSON.stringify(merged), ...charterColumns(merged), forced_at: null });
-    return this.get(id);
   }
 
   async cancel(id: string, actor: string): Promise<BookingView> {
@@ -188,6 +229,11 @@ export class OrchestratorService {
     const mail = await this.mailCounts(row, results.crew_event?.event_id, results.notifications?.summary_mail_id ?? null);
     const notifications = stepView('notifications');
     if (notifications.status === 'done' && mail.sent < mail.total) notifications.status = 'sending';
+    // Mail given up on is not "sending" and not done: say so, with what to do.
+    if (mail.failed > 0 && notifications.status !== 'failed') {
+      notifications.status = 'failed';
+      notifications.error = `${mail.failed} email${mail.failed > 1 ? 's' : ''} could not be delivered; check SMTP_URL and the mail log, then resend from the dashboard`;
+    }
     return {
       id: row.id,
       source: row.source,
@@ -209,27 +255,36 @@ export class OrchestratorService {
     };
   }
 
-  /** Emails for this booking: each crew member's latest message (from the crew service) and the captain summary. */
+  /**
+   * Emails for this booking: each crew member's latest message (from the crew service) and the captain
+   * summary. `sent` counts what left this service (over SMTP/SES, or into the local outbox when no
+   * SMTP_URL is set: `kept_locally` says how many of those were only kept); `failed` what was given up on.
+   */
   private async mailCounts(row: BookingRow, eventId: string | undefined, summaryId: string | null) {
+    const statuses: string[] = [];
     let crewTotal = row.data.crew_assignments.reduce((n, a) => n + a.count, 0);
-    let crewSent = 0;
     if (eventId) {
       try {
         const event = await this.ports.crew.getEvent(eventId);
         // A decliner whose place was taken is no longer owed mail about this charter.
         const people = event.crew.filter((c) => c.status !== 'removed' && !c.replaced_by);
         crewTotal = people.length;
-        crewSent = people.filter((c) => c.email && c.email.status !== null && isDelivered(c.email.status)).length;
+        for (const c of people) if (c.email?.status) statuses.push(c.email.status);
       } catch (error) {
         this.ctx.logger.warn({ booking: row.id, err: (error as Error).message }, 'could not read the crew event for mail counts');
       }
     }
     const wantsSummary = row.cancel_requested_at === null;
-    let summarySent = 0;
     if (summaryId) {
       const summary = await this.ctx.db.selectFrom('outbox').select('status').where('id', '=', summaryId).executeTakeFirst();
-      summarySent = summary && isDelivered(summary.status) ? 1 : 0;
+      if (summary) statuses.push(summary.status);
     }
-    return { sent: crewSent + summarySent, total: crewTotal + (wantsSummary ? 1 : 0) };
+    const count = (pick: (s: string) => boolean) => statuses.filter(pick).length;
+    return {
+      sent: count(isDelivered),
+      total: crewTotal + (wantsSummary ? 1 : 0),
+      kept_locally: count((s) => s === 'captured'),
+      failed: count((s) => s === 'failed'),
+    };
   }
 }

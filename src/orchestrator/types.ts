@@ -1,51 +1,39 @@
 import { z } from 'zod';
-import { isValidTimezone } from '../lib/time.js';
+import { carriesAmount } from '../charter/revenue.js';
+import * as charter from '../charter/schema.js';
+import { text } from '../charter/text.js';
 
-const realDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine((d) => {
-    const parsed = new Date(`${d}T00:00:00Z`);
-    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(d);
-  }, 'is not a real calendar date');
-
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
-const crewId = z.string().trim().min(1).max(64);
-
-export const crewAssignmentSchema = z.strictObject({
-  role: text(40),
-  count: z.number().int('must be a whole number').min(0, 'must not be negative').max(50),
-  hourly_rate: z
-    .number()
-    .min(0, 'must not be negative')
-    .max(100_000)
-    .refine((r) => Math.abs(Math.round(r * 100) - r * 100) < 1e-6, 'must be in whole cents, like 25 or 25.50'),
-});
+export const crewAssignmentSchema = charter.crewAssignment;
 
 const bookingFields = {
-  date: realDate,
-  start_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time written HH:MM, like 09:00'),
-  timezone: z.string().refine(isValidTimezone, 'must be an IANA timezone such as America/Los_Angeles'),
-  duration_hours: z.number().positive('must be more than 0').max(24 * 14, 'must be at most two weeks (336 hours)'),
-  boat: text(80).nullish(),
-  location: text(200),
+  date: charter.charterDate,
+  start_time: charter.startTime,
+  timezone: charter.timezone,
+  duration_hours: charter.durationHours,
+  boat: charter.boat.nullish(),
+  location: charter.location,
   guest: z.strictObject({
-    name: text(120),
+    name: charter.guestName,
     email: z.email('must be an email address').nullish(),
-    phone: z.string().trim().max(40).nullish(),
-    party_size: z.number().int().min(1, 'must be at least 1').max(500).nullish(),
+    phone: text(charter.LIMITS.phone).nullish(),
+    party_size: charter.partySize.nullish(),
   }),
-  crew_assignments: z.array(crewAssignmentSchema).min(1, 'must list at least one role').max(20),
-  crew: z.array(crewId).max(50).nullish(),
-  captain: crewId.nullish(),
+  crew_assignments: charter.crewAssignments.min(1, 'must list at least one role'),
+  crew: z.array(charter.crewId).max(charter.LIMITS.crewTotal - 1).nullish(),
+  captain: charter.crewId.nullish(),
 };
 
-function checkCrewCounts(b: { crew_assignments: z.infer<typeof crewAssignmentSchema>[]; crew?: string[] | null; captain?: string | null }, ctx: z.RefinementCtx) {
+function checkCrewCounts(b: { crew_assignments: z.infer<typeof crewAssignmentSchema>[]; duration_hours: number; crew?: string[] | null; captain?: string | null }, ctx: z.RefinementCtx) {
   const captains = b.crew_assignments.filter((a) => a.role === 'captain').reduce((n, a) => n + a.count, 0);
   const others = b.crew_assignments.filter((a) => a.role !== 'captain').reduce((n, a) => n + a.count, 0);
   if (captains !== 1) {
     ctx.addIssue({ code: 'custom', path: ['crew_assignments'], message: 'must ask for exactly one captain: {"role": "captain", "count": 1, "hourly_rate": …}' });
   }
+  if (captains + others > charter.LIMITS.crewTotal) {
+    ctx.addIssue({ code: 'custom', path: ['crew_assignments'], message: `asks for ${captains + others} people; one charter takes at most ${charter.LIMITS.crewTotal}` });
+  }
+  const cost = charter.crewCostProblem(b.crew_assignments, b.duration_hours);
+  if (cost) ctx.addIssue({ code: 'custom', path: ['crew_assignments'], message: cost });
   if (b.crew && b.crew.length !== others) {
     ctx.addIssue({ code: 'custom', path: ['crew'], message: `names ${b.crew.length} people but crew_assignments asks for ${others} non-captain crew` });
   }
@@ -53,14 +41,29 @@ function checkCrewCounts(b: { crew_assignments: z.infer<typeof crewAssignmentSch
   if (b.captain && b.crew?.includes(b.captain)) ctx.addIssue({ code: 'custom', path: ['captain'], message: 'is also listed in crew' });
 }
 
+// Crew, the captain and guests read these fields (emails, link pages, the guest page, calendar files):
+// the owner's revenue must not ride along in them.
+const visibleText = [['location'], ['boat'], ['guest', 'name'], ['source'], ['external_id']] as const;
+
+function checkRevenueKeptPrivate(b: { revenue?: { amount: number } | null } & Record<string, unknown>, ctx: z.RefinementCtx) {
+  if (!b.revenue) return;
+  for (const path of visibleText) {
+    const value = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), b);
+    if (typeof value === 'string' && carriesAmount(value, b.revenue.amount)) {
+      ctx.addIssue({ code: 'custom', path: [...path], message: 'contains the booking\'s revenue amount, which crew and guests must not see; remove it from this field' });
+    }
+  }
+}
+
 export const bookingSchema = z
   .strictObject({
-    source: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'may hold letters, digits, space, dot, dash and underscore'),
-    external_id: text(128),
+    source: text(charter.LIMITS.source).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'may hold letters, digits, space, dot, dash and underscore'),
+    external_id: text(charter.LIMITS.externalId),
     ...bookingFields,
-    revenue: z.strictObject({ amount: z.number().min(0), currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO code like USD') }).nullish(),
+    revenue: charter.money.nullish(),
   })
-  .superRefine(checkCrewCounts);
+  .superRefine(checkCrewCounts)
+  .superRefine(checkRevenueKeptPrivate);
 
 export type Booking = z.infer<typeof bookingSchema>;
 
@@ -110,7 +113,8 @@ export interface BookingView {
     guest_page: StepView & { url: string | null };
     calendar: StepView & { entry_id: string | null };
     crew_event: StepView & { event_id: string | null };
-    notifications: StepView & { sent: number; total: number };
+    /** sent: handed over (SMTP/SES, or kept in the local outbox); kept_locally: of those, only kept; failed: given up on. */
+    notifications: StepView & { sent: number; total: number; kept_locally: number; failed: number };
   };
   last_error: string | null;
   history: { step: string; started_at: string; ended_at: string | null; outcome: string; error: string | null }[];

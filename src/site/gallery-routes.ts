@@ -81,7 +81,7 @@ export function galleryRoutes(ctx: AppContext, refresh: (slug: string) => Promis
 
     app.delete<{ Params: { slug: string; id: string } }>(
       '/g/:slug/photos/:id',
-      { preHandler: requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator') },
+      { onRequest: requireCredential({ operator: ctx.credentials.dashboardTokenHash, service: ctx.credentials.serviceKeyHash }, 'operator') },
       async (request) => {
         const { slug, id } = request.params;
         const photo = await ctx.db.selectFrom('photos').selectAll().where('slug', '=', slug).where('id', '=', id).executeTakeFirst();

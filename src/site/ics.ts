@@ -2,8 +2,9 @@ import { addHours, localToInstant } from '../lib/time.js';
 import type { GuestPageContent } from './types.js';
 
 const stamp = (iso: string) => iso.replace(/\.\d{3}/, '').replace(/[-:]/g, '');
-// RFC 5545: backslash, semicolon and comma escaped, newlines as \n.
-const text = (value: string) => value.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r?\n/g, '\\n');
+// RFC 5545: backslash, semicolon and comma escaped, line breaks as \n. A bare CR is a line break too:
+// left raw, it ends the content line early in some readers and lets text forge properties.
+const text = (value: string) => value.replace(/[\\;,]/g, (c) => `\\${c}`).replace(/\r\n|\r|\n/g, '\\n');
 
 /** Lines longer than 75 octets continue on the next line after a space (RFC 5545, 3.1). */
 function fold(line: string): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import * as charter from '../charter/schema.js';
+import { text } from '../charter/text.js';
 import { isValidTimezone, localToInstant } from '../lib/time.js';
-
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 /** What the orchestrator hands the site to publish one booking's guest page. */
 export const guestPageInputSchema = z
@@ -9,14 +9,14 @@ export const guestPageInputSchema = z
     booking_ref: text(200),
     source: text(64),
     title: text(200),
-    date: z.iso.date({ message: 'must be a calendar date like 2024-05-30' }),
-    start_time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time like 09:00'),
-    timezone: z.string().refine(isValidTimezone, 'must be an IANA timezone like America/Los_Angeles'),
-    duration_hours: z.number().positive('must be more than 0').max(336, 'must be at most 336 (14 days)'),
-    location: text(500),
-    boat: z.string().trim().max(200).nullish().transform((v) => v || null),
-    guest_name: text(200),
-    party_size: z.number().int().min(1).max(10_000).nullish().transform((v) => v ?? null),
+    date: charter.charterDate,
+    start_time: charter.startTime,
+    timezone: charter.timezone,
+    duration_hours: charter.durationHours,
+    location: charter.location,
+    boat: text(charter.LIMITS.boat, { allowEmpty: true }).nullish().transform((v) => v || null),
+    guest_name: charter.guestName,
+    party_size: charter.partySize.nullish().transform((v) => v ?? null),
     status: z.enum(['scheduled', 'cancelled']),
   })
   .superRefine((v, issue) => {

@@ -34,6 +34,9 @@ export async function startDockhand(
     DASHBOARD_TOKEN: TEST_DASHBOARD_TOKEN,
     SERVICE_KEY: TEST_SERVICE_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The fixtures are dated 2024 to 2030: widen the booking window so they stay valid as the calendar moves on.
+    BOOKING_DAYS_BACK: '3650',
+    BOOKING_DAYS_AHEAD: '3650',
     ...options.env,
   });
   const dockhand = await createDockhand({ config, only: options.only, background: options.background, engine: options.engine, migrate: true });

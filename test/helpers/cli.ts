@@ -14,7 +14,7 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BOOKING_DAYS_BACK: '3650', BOOKING_DAYS_AHEAD: '3650', ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -37,7 +37,7 @@ export function startWorkerProcess(args: string[], env: Record<string, string>, 
 async function startDockhandProcess(args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', BOOKING_DAYS_BACK: '3650', BOOKING_DAYS_AHEAD: '3650', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
