@@ -109,7 +109,7 @@ describe('the booking saga', () => {
     await migrateToLatest(database.db);
     const logger = pino({ level: 'silent' });
     runner = new JobRunner(database.db, database.dialect, logger, { pollMs: 60_000, backoffBaseMs: 10, backoffMaxMs: 20 });
-    const config = parseConfig({ DOCKHAND_DATA_DIR: dir, OWNER_EMAIL: 'owner@example.test', LOG_LEVEL: 'silent' });
+    const config = parseConfig({ DOCKHAND_DATA_DIR: dir, OWNER_EMAIL: 'owner@example.test', LOG_LEVEL: 'silent', BOOKING_DAYS_BACK: '3650', BOOKING_DAYS_AHEAD: '3650' });
     const jobs = createJobs((kind) => runner.kick(kind));
     ctx = { config, db: database.db, dialect: database.dialect, logger, jobs, mailKick: () => {} } as unknown as AppContext;
     crew = new FakeCrew();

@@ -163,7 +163,7 @@ async function runSaga(ctx: AppContext, ports: Ports, options: SyncOptions, owne
     }
     if (!finished) await commit([], true);
     tasks.kick('mail.send');
-    logger.debug({ booking: booking.id, version, cancelled }, 'booking in step');
+    logger.info({ booking: booking.id, version, cancelled }, 'booking in step');
   } catch (error) {
     if (error instanceof Superseded) return; // the change rescheduled this job: it runs again at the new version
     const message = errorMessage(error);
