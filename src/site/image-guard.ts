@@ -31,6 +31,17 @@ export function decodeRefusal(meta: Pick<Metadata, 'width' | 'height'>, fileByte
   return undefined;
 }
 
+/** The same judgement from a file's header alone, for refusing an upload before it is stored. */
+export async function headerRefusal(path: string, fileBytes: number, name: string): Promise<string | undefined> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch {
+    return undefined; // not an image at all: the processor refuses it with its own reason
+  }
+  return decodeRefusal(meta, fileBytes, name);
+}
+
 let queue: Promise<unknown> = Promise.resolve();
 let active = 0;
 let peak = 0;

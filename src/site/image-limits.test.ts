@@ -1,7 +1,8 @@
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
+import { api, eventually, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
+import type { PhotoTable } from '../db/schema.js';
 import { upcomingCharter } from '../../test/helpers/site.js';
 import { peakConcurrentImages } from './image-guard.js';
 import { PHOTO, photoKey } from './photo-store.js';
@@ -47,35 +48,73 @@ describe('images that decode huge', () => {
     const signed = await api(`${t.url}/g/presign`, { body: { slug, filename: name, content_type: 'image/png', size: file.length } });
     expect(signed.status).toBe(200);
     const sent = await fetch(signed.body.url, { method: 'POST', body: formOf(signed.body.fields, file, name) });
-    expect(sent.status).toBe(201);
-    return (await api(`${t.url}/g/${slug}/photos`, { body: { key: signed.body.key } })).body.photo;
+    return { status: sent.status, body: (await sent.json()) as { error?: string; message?: string }, key: signed.body.key as string };
   }
 
-  it('refuses a tiny PNG declaring a huge size from its header, with a reason, and stays within 64 MB of memory', async () => {
-    const justUnder = bitPng(7000, 7000); // 49 MP, under the pixel cap, in a few KB
-    const over = bitPng(10_000, 10_000); // 100 MP
-    expect(justUnder.length).toBeLessThan(16 * 1024);
-    // Warm up sharp and the routes on a real photo, so the baseline includes the libraries' own memory.
-    const warm = await upload(await sharp({ create: { width: 800, height: 600, channels: 3, background: '#336699' } }).png().toBuffer(), 'warm.png');
-    expect(warm.status).toBe('ready');
-
+  /** Peak RSS growth, in MB, while work runs: a safety bound on memory, not a timing. */
+  async function growthDuring(work: () => Promise<void>): Promise<number> {
     const baseline = process.memoryUsage.rss();
     let peak = baseline;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2);
-    let ratio: { status: string; message: string };
-    let pixels: { status: string; message: string };
     try {
-      ratio = await upload(justUnder, 'bomb.png');
-      pixels = await upload(over, 'huge.png');
+      await work();
     } finally {
       clearInterval(sampler);
     }
-    expect(ratio.status).toBe('rejected');
-    expect(ratio.message).toMatch(/"bomb.png" claims 7000 × 7000 pixels in only \d+ KB, which no camera photo does/);
-    expect(pixels.status).toBe('rejected');
-    expect(pixels.message).toMatch(/"huge.png" is 10000 × 10000 pixels \(100\.0 megapixels\); photos can be at most 50\.0 megapixels/);
-    // A safety bound, not a timing: decoding either would take 49 to 300 MB.
-    expect((peak - baseline) / (1024 * 1024)).toBeLessThan(64);
+    return (peak - baseline) / (1024 * 1024);
+  }
+
+  const justUnder = bitPng(7000, 7000); // 49 MP, under the pixel cap, in a few KB
+  const over = bitPng(10_000, 10_000); // 100 MP
+
+  beforeAll(async () => {
+    expect(justUnder.length).toBeLessThan(16 * 1024);
+    // Warm up sharp and the routes on a real photo, so the baseline includes the libraries' own memory.
+    const warm = await upload(await sharp({ create: { width: 800, height: 600, channels: 3, background: '#336699' } }).png().toBuffer(), 'warm.png');
+    expect(warm.status).toBe(201);
+  });
+
+  it('refuses, at the upload, a tiny PNG declaring a huge size, from its header and with a reason; under 64 MB of memory', async () => {
+    let ratio: Awaited<ReturnType<typeof upload>> | undefined;
+    let pixels: Awaited<ReturnType<typeof upload>> | undefined;
+    const growth = await growthDuring(async () => {
+      ratio = await upload(justUnder, 'bomb.png');
+      pixels = await upload(over, 'huge.png');
+    });
+    expect(ratio).toMatchObject({ status: 422, body: { error: 'image_refused' } });
+    expect(ratio!.body.message).toMatch(/"bomb.png" claims 7000 × 7000 pixels in only \d+ KB, which no camera photo does/);
+    expect(pixels).toMatchObject({ status: 422, body: { error: 'image_refused' } });
+    expect(pixels!.body.message).toMatch(/"huge.png" is 10000 × 10000 pixels \(100\.0 megapixels\); photos can be at most 50\.0 megapixels/);
+    for (const key of [ratio!.key, pixels!.key]) expect(await t.dockhand.ctx.storage.get(key)).toBeUndefined();
+    // Decoding either would take 49 to 300 MB; measured 281 MB without the check.
+    expect(growth).toBeLessThan(64);
+  });
+
+  it('refuses the same in the processor, however the upload arrived (here: straight into storage, as with S3)', async () => {
+    const key = `g/${slug}/uploads/bombbombbomb0001.png`;
+    await t.dockhand.ctx.storage.put(key, justUnder, 'image/png');
+    const now = new Date().toISOString();
+    await t.dockhand.ctx.db
+      .insertInto('photos')
+      .values({
+        id: 'ph_bombviaS3000001', slug, upload_key: key, filename: 'bomb.png', content_type: 'image/png', size_bytes: justUnder.length, status: 'uploaded',
+        width: null, height: null, attempts: 0, last_error: null, next_attempt_at: now, lease_until: null, created_at: now, updated_at: now,
+      })
+      .execute();
+    // Whichever processor takes it, this one or the server's own, the window covers the work.
+    let row: PhotoTable | undefined;
+    const growth = await growthDuring(async () => {
+      await new PhotoProcessor(t.dockhand.ctx).drainOnce();
+      row = await eventually(async () => {
+        const r = await t.dockhand.ctx.db.selectFrom('photos').selectAll().where('id', '=', 'ph_bombviaS3000001').executeTakeFirstOrThrow();
+        return r.status === 'rejected' && r;
+      }, 10_000, 'the photo to be refused');
+    });
+    if (!row) throw new Error('unreachable');
+    expect(row.last_error).toMatch(/"bomb.png" claims 7000 × 7000 pixels in only \d+ KB/);
+    // The original goes right after the row is marked.
+    await eventually(async () => (await t.dockhand.ctx.storage.get(key)) === undefined, 5000, 'the original to be deleted');
+    expect(growth).toBeLessThan(64);
   });
 
   it('works on one image at a time in a process, however many processors run', async () => {

@@ -108,7 +108,8 @@ describe('upload permissions', () => {
       return r?.status === 'rejected' && r;
     }, 15_000, 'the queued photo to be rejected');
     expect(row.last_error).toMatch(/cancelled, so it no longer takes photos/);
-    expect(await t.dockhand.ctx.storage.get(key)).toBeUndefined();
+    // The original goes right after the row is marked.
+    await eventually(async () => (await t.dockhand.ctx.storage.get(key)) === undefined, 5000, 'the original to be deleted');
     expect(readdirSync(join(t.dataDir, 'site', 'g', slug))).not.toContain('p');
   });
 

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import type { AppContext } from '../context.js';
 import { SlidingWindowLimiter } from '../crew/rate-limit.js';
 import { AppError } from '../http/errors.js';
+import { headerRefusal } from './image-guard.js';
 import { MAX_PHOTO_BYTES } from './limits.js';
 import { discardSink, IncomingFile } from './incoming.js';
 import { boundaryOf, MultipartError, readMultipart } from './multipart.js';
@@ -102,6 +103,12 @@ export function uploadRoutes(deps: UploadDeps) {
         await releaseClaim(ctx.db, claim.id);
         if (file.tooLarge) throw new AppError(413, 'too_large', `The photo is larger than the ${policy.maxBytes / (1024 * 1024)} MB allowed.`);
         throw new AppError(400, 'empty_file', 'The file is empty. Choose a photo and try again.');
+      }
+      const huge = await headerRefusal(file.path, file.size, file.filename ?? 'This file');
+      if (huge) {
+        await file.discard();
+        await releaseClaim(ctx.db, claim.id);
+        throw new AppError(422, 'image_refused', huge);
       }
       try {
         await ctx.storage.putFile(policy.key, file.path, policy.contentType);
