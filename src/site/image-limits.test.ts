@@ -5,6 +5,7 @@ import { api, eventually, startDockhand, type TestDockhand } from '../../test/he
 import type { PhotoTable } from '../db/schema.js';
 import { upcomingCharter } from '../../test/helpers/site.js';
 import { peakConcurrentImages } from './image-guard.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
 import { PHOTO, photoKey } from './photo-store.js';
 import { PhotoProcessor } from './processor.js';
 import { SiteService } from './service.js';
@@ -101,10 +102,10 @@ describe('images that decode huge', () => {
         width: null, height: null, attempts: 0, last_error: null, next_attempt_at: now, lease_until: null, created_at: now, updated_at: now,
       })
       .execute();
-    // Whichever processor takes it, this one or the server's own, the window covers the work.
+    await scheduleJob(t.dockhand.ctx.db, { kind: PHOTO, key: photoKey('ph_bombviaS3000001'), runAt: now, payload: { photo_id: 'ph_bombviaS3000001' } });
     let row: PhotoTable | undefined;
     const growth = await growthDuring(async () => {
-      await new PhotoProcessor(t.dockhand.ctx).drainOnce();
+      t.dockhand.ctx.jobs.kick(PHOTO);
       row = await eventually(async () => {
         const r = await t.dockhand.ctx.db.selectFrom('photos').selectAll().where('id', '=', 'ph_bombviaS3000001').executeTakeFirstOrThrow();
         return r.status === 'rejected' && r;

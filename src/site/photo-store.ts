@@ -67,7 +67,7 @@ export async function registerUpload(db: Db, upload: NewUpload): Promise<PhotoTa
     // The photo and the job that processes it exist together or not at all.
     await db.transaction().execute(async (tx) => {
       await tx.insertInto('photos').values(row).execute();
-      await scheduleJob(tx, { kind: PHOTO, key: photoKey(row.id), runAt: now, payload: { photo_id: row.id } });
+      await scheduleJob(tx, { kind: PHOTO, key: photoKey(row.id), runAt: row.created_at, payload: { photo_id: row.id } });
     });
     return row;
   } catch (error) {
@@ -91,15 +91,18 @@ export async function claimUploadKey(db: Db, upload: NewUpload): Promise<PhotoTa
   }
 }
 
-/** The body arrived and is stored: from now on the processor may take it. */
+/** The body arrived and is stored: from now on the processor may take it (its job commits with the change). */
 export async function completeClaim(db: Db, id: string, got: { filename: string | null; sizeBytes: number }): Promise<PhotoTable> {
   const now = nowIso();
-  await db
-    .updateTable('photos')
-    .set({ status: 'uploaded', filename: got.filename?.slice(0, 255) ?? null, size_bytes: got.sizeBytes, next_attempt_at: now, updated_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'receiving')
-    .execute();
+  await db.transaction().execute(async (tx) => {
+    const done = await tx
+      .updateTable('photos')
+      .set({ status: 'uploaded', filename: got.filename?.slice(0, 255) ?? null, size_bytes: got.sizeBytes, next_attempt_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'receiving')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 1) await scheduleJob(tx, { kind: PHOTO, key: photoKey(id), runAt: now, payload: { photo_id: id } });
+  });
   return db.selectFrom('photos').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 

@@ -4,6 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { upcomingCharter } from '../../test/helpers/site.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
+import { PHOTO, photoKey } from './photo-store.js';
 import { SiteService } from './service.js';
 
 const actor = { actor: 'test' };
@@ -103,6 +105,8 @@ describe('upload permissions', () => {
         width: null, height: null, attempts: 0, last_error: null, next_attempt_at: now, lease_until: null, created_at: now, updated_at: now,
       })
       .execute();
+    await scheduleJob(t.dockhand.ctx.db, { kind: PHOTO, key: photoKey('ph_queuedafter01'), runAt: now, payload: { photo_id: 'ph_queuedafter01' } });
+    t.dockhand.ctx.jobs.kick(PHOTO);
     const row = await eventually(async () => {
       const r = (await rowsOf(key))[0];
       return r?.status === 'rejected' && r;
