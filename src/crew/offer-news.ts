@@ -4,6 +4,8 @@ import { newId, nowIso } from '../db/ids.js';
 import type { CrewEventTable, CrewOfferTable, CrewVacancyTable, OutboxTable } from '../db/schema.js';
 import { factsOf } from './event-store.js';
 import { deadlineText, offerClosedMail, offerMail } from './offer-emails.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
+import { MAIL, mailKey } from '../mail/send-task.js';
 import { issueLink, queueMail } from './seats.js';
 import type { CrewMember } from './types.js';
 
@@ -26,15 +28,26 @@ export interface Holder {
   member: CrewMember;
 }
 
-/** Keeps a queued message from going out before the settle time; a no-op for mail that should go now. */
+/** Keeps a queued message from going out before the settle time: its send job is moved to then. */
 export async function holdMail(trx: Tx, id: string, holdMs: number): Promise<void> {
   if (holdMs <= 0) return;
-  await trx
-    .updateTable('outbox')
-    .set({ next_attempt_at: new Date(Date.now() + holdMs).toISOString() })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .execute();
+  const runAt = new Date(Date.now() + holdMs).toISOString();
+  await trx.updateTable('outbox').set({ next_attempt_at: runAt }).where('id', '=', id).where('status', '=', 'pending').execute();
+  await scheduleJob(trx, { kind: MAIL, key: mailKey(id), runAt, payload: { outbox_id: id } });
+}
+
+/**
+ * Takes back a message nobody has started sending: its job and its row go. False when a sender holds
+ * the job (it may be on the wire), so the caller counts it as received.
+ */
+async function unsend(trx: Tx, row: OutboxTable): Promise<boolean> {
+  const dropped = await trx.deleteFrom('jobs').where('key', '=', mailKey(row.id)).where('locked_by', 'is', null).executeTakeFirst();
+  if (Number(dropped.numDeletedRows) === 0) {
+    const held = await trx.selectFrom('jobs').select('id').where('key', '=', mailKey(row.id)).executeTakeFirst();
+    if (held) return false;
+  }
+  await trx.deleteFrom('outbox').where('id', '=', row.id).where('status', '=', 'pending').execute();
+  return true;
 }
 
 /** Every message about this vacancy to this person, oldest first. */
@@ -64,11 +77,8 @@ export async function tell(ctx: AppContext, trx: Tx, h: Holder, news: News, hold
   for (const row of rows) {
     if (row.status !== 'pending') received.push(row);
     else if (newsOf(row) === news) return;
-    else {
-      const gone = await trx.deleteFrom('outbox').where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
-      // The dispatcher took it first: it is as good as received.
-      if (Number(gone.numDeletedRows) !== 1) received.push(row);
-    }
+    // A sender took it first: it is as good as received.
+    else if (!(await unsend(trx, row))) received.push(row);
   }
   const last = received.at(-1);
   const heardOpen = last !== undefined && newsOf(last) === 'open';

@@ -199,6 +199,7 @@ async function reopenRecent(ctx: AppContext, trx: Tx, event: CrewEventTable, me:
   const won = await trx.updateTable('crew_vacancies').set({ status: 'open', updated_at: at }).where('id', '=', recent.id).where('status', '=', 'withdrawn').executeTakeFirst();
   if (Number(won.numUpdatedRows) !== 1) return false;
   const vacancy: CrewVacancyTable = { ...recent, status: 'open', updated_at: at };
+  await scheduleExpiry(trx, vacancy);
   const back = await trx.selectFrom('crew_offers').selectAll().where('vacancy_id', '=', vacancy.id).where('status', '=', 'withdrawn').execute();
   await trx.updateTable('crew_offers').set({ status: 'offered', updated_at: at }).where('vacancy_id', '=', vacancy.id).where('status', '=', 'withdrawn').execute();
   const roster = await crewByIds(trx, back.map((o) => o.crew_id));
