@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startDockhand, TEST_SERVICE_KEY, type TestDockhand } from '../../test/helpers/app.js';
+import { releaseHeldMail } from '../../test/helpers/held-mail.js';
 import { startSmtpSink, type SmtpSink } from '../../test/helpers/smtp.js';
 
 const fixtures = join(import.meta.dirname, '../../test/fixtures');
@@ -32,6 +33,7 @@ const post = (url: string, body?: string) =>
 
 /** Waits for exactly these new messages after `from`, one per address, keyed by crew id. */
 async function newMail(from: number, ids: string[]): Promise<Map<string, ParsedMail>> {
+  await releaseHeldMail(app.dockhand.ctx);
   await sink.waitFor(from + ids.length);
   await new Promise((r) => setTimeout(r, 300)); // room for any extra message that should not come
   const fresh = sink.messages.slice(from);

@@ -122,3 +122,14 @@ export const tooManyPage = (retryAfter: number): string =>
     'Too many requests',
     html`<div class="card"><h1>Slow down a little</h1><p>Too many requests came from your address. Try again in ${retryAfter} seconds.</p></div>`,
   );
+
+/** A link that has changed its answer too often today: what stands, and when it can change again. */
+export function answerLimitPage(token: string, standing: string, until: string, limit: number): string {
+  return shell(
+    'Not recorded',
+    html`<div class="card"><h1>Your answer was not changed</h1>
+<p class="state ${standing}">You have answered ${limit} times on this link in the last 24 hours, so this change was not recorded. Your answer stays: <strong>${statusText[standing] ?? standing}</strong>.</p>
+<p>Each change emails the rest of the crew, so the link takes a new answer again from ${until}. If your plans have really changed before then, call or message your captain or the charter operator.</p>
+<p><a href="/m/${encodeURIComponent(token)}">Back to the charter</a></p></div>`,
+  );
+}

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
-import { answerLink, viewLink, type Answer } from './magic.js';
-import { linkPage, notFoundPage, pageHeaders, refusedPage, tooManyPage } from './magic-page.js';
+import { answerLink, MAX_ANSWERS_PER_DAY, nextAnswerAt, recentAnswers, viewLink, type Answer } from './magic.js';
+import { answerLimitPage, linkPage, notFoundPage, pageHeaders, refusedPage, tooManyPage } from './magic-page.js';
+import { deadlineText } from './offer-emails.js';
 import { offerPage, offerRefusal } from './offer-page.js';
 import { acceptOffer, passOffer, viewOffer } from './offers.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
@@ -26,8 +27,17 @@ export function magicRoutes(ctx: AppContext, limiter = new SlidingWindowLimiter(
     const { token } = request.params;
     const outcome = await answerLink(ctx, token, value);
     if (outcome === 'not_found') return send(reply, 404, notFoundPage());
+    if (outcome === 'too_many_changes') return answerLimited(reply, token);
     if (outcome === 'cancelled' || outcome === 'removed' || outcome === 'replaced') return send(reply, 409, refusedPage(outcome, token));
     return backToPage(reply, token);
+  };
+
+  const answerLimited = async (reply: FastifyReply, token: string) => {
+    const view = await viewLink(ctx.db, token);
+    if (!view) return send(reply, 404, notFoundPage());
+    const until = nextAnswerAt(await recentAnswers(ctx.db, view.event.id, view.me.crew_id));
+    reply.header('retry-after', String(Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000))));
+    return send(reply, 429, answerLimitPage(token, view.me.status, deadlineText(until.toISOString(), view.event.timezone), MAX_ANSWERS_PER_DAY));
   };
 
   // 303 turns the POST into a GET, so a reload shows the page rather than posting again.

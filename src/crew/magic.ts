@@ -5,6 +5,7 @@ import type { CrewEventTable } from '../db/schema.js';
 import { ENTITY } from './events.js';
 import { findEvent, loadMembers, type MemberRow } from './event-store.js';
 import { hashToken, isExpired, isWellFormedToken } from './links.js';
+import { SETTLE_MS } from './offer-news.js';
 import { openVacancy, withdrawStale } from './vacancies.js';
 import { replacementsOf } from './vacancy-store.js';
 
@@ -41,7 +42,29 @@ export async function viewLink(db: Db, token: string): Promise<LinkView | undefi
 }
 
 export type Answer = 'confirmed' | 'declined';
-export type AnswerOutcome = 'recorded' | 'unchanged' | 'not_found' | 'cancelled' | 'removed' | 'replaced';
+export type AnswerOutcome = 'recorded' | 'unchanged' | 'not_found' | 'cancelled' | 'removed' | 'replaced' | 'too_many_changes';
+
+/** Answers one link may record in a day: room to change one's mind a few times, not to spam the crew. */
+export const MAX_ANSWERS_PER_DAY = 6;
+const DAY_MS = 24 * 3_600_000;
+
+/** When this person's answers on this event in the last day were recorded, oldest first. */
+export async function recentAnswers(q: Queryable, eventId: string, crewId: string, now = new Date()): Promise<string[]> {
+  const rows = await q
+    .selectFrom('audit_log')
+    .select('at')
+    .where('entity', '=', ENTITY)
+    .where('entity_id', '=', eventId)
+    .where('actor', '=', `crew:${crewId}`)
+    .where('action', 'in', ['crew_confirm', 'crew_decline'])
+    .where('at', '>', new Date(now.getTime() - DAY_MS).toISOString())
+    .orderBy('at')
+    .execute();
+  return rows.map((r) => r.at);
+}
+
+/** When the oldest answer in the day leaves it, and a new one may be recorded. */
+export const nextAnswerAt = (answers: string[]): Date => new Date(Date.parse(answers[0] ?? new Date().toISOString()) + DAY_MS);
 
 /**
  * Records a person's answer from their link; a cancelled event, a removed person or a decliner whose
@@ -57,6 +80,9 @@ export async function answerLink(ctx: AppContext, token: string, answer: Answer,
     if (me.status === 'removed') return 'removed';
     if (me.status === 'declined' && (await replacementsOf(trx, event.id)).has(me.crew_id)) return 'replaced';
     if (me.status === answer) return 'unchanged';
+    // Counted in the transaction whose conditional update below records the answer, so racing clicks
+    // from one stale status cannot both slip under the limit.
+    if ((await recentAnswers(trx, event.id, me.crew_id, now)).length >= MAX_ANSWERS_PER_DAY) return 'too_many_changes';
     const at = now.toISOString();
     const changed = await trx
       .updateTable('crew_event_members')
@@ -73,7 +99,7 @@ export async function answerLink(ctx: AppContext, token: string, answer: Answer,
       data: { crew_id: me.crew_id, from: me.status, to: answer },
     });
     if (answer === 'declined') await openVacancy(ctx, trx, event, me, now);
-    else await withdrawStale(ctx, trx, event.id, `crew:${me.crew_id}`);
+    else await withdrawStale(ctx, trx, event.id, `crew:${me.crew_id}`, SETTLE_MS);
     return 'recorded';
   });
   if (outcome === 'recorded') ctx.mailKick();

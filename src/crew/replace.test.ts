@@ -1,6 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
+import { releaseHeldMail } from '../../test/helpers/held-mail.js';
 import { startSmtpSink, type SmtpSink } from '../../test/helpers/smtp.js';
 import { acceptOffer } from './offers.js';
 import { JobRunner } from '../jobs/runner.js';
@@ -30,6 +31,7 @@ const post = (url: string) => page(url, 'POST');
 /** Waits for mail to this address whose subject starts so; returns all such messages. */
 async function mailTo(address: string, subject: string, count = 1): Promise<ParsedMail[]> {
   return eventually(async () => {
+    await releaseHeldMail(app.dockhand.ctx);
     const found = sink.to(address).filter((m) => m.subject?.startsWith(subject));
     return found.length >= count ? found : undefined;
   }, 15_000, `${count} "${subject}" to ${address}`);

@@ -4,7 +4,7 @@ import type { Tx } from '../db/database.js';
 import { nowIso } from '../db/ids.js';
 import type { CrewEventTable } from '../db/schema.js';
 import { unprocessable, type ErrorDetail } from '../http/errors.js';
-import { enqueueMail } from '../mail/outbox.js';
+import { enqueueMail, type Enqueued } from '../mail/outbox.js';
 import type { MailParts, Recipient } from './emails.js';
 import { hashToken, magicLink, newToken, tokenExpiry } from './links.js';
 import { crewByIds } from './roster.js';
@@ -71,8 +71,8 @@ export interface MailRef {
   eventId: string;
 }
 
-export async function queueMail(trx: Tx, member: CrewMember, ref: MailRef, parts: MailParts): Promise<void> {
-  await enqueueMail(trx, {
+export function queueMail(trx: Tx, member: CrewMember, ref: MailRef, parts: MailParts): Promise<Enqueued> {
+  return enqueueMail(trx, {
     dedupeKey: ref.dedupeKey,
     kind: ref.kind,
     refType: 'crew_event',

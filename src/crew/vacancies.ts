@@ -7,7 +7,8 @@ import { enqueueMail } from '../mail/outbox.js';
 import { availableFor } from './availability.js';
 import { ENTITY } from './events.js';
 import { factsOf, loadEvent, loadMembers, type MemberRow } from './event-store.js';
-import { deadlineText, offerClosedMail, offerMail, unfilledMail } from './offer-emails.js';
+import { deadlineText, offerMail, unfilledMail } from './offer-emails.js';
+import { holdMail, SETTLE_MS, tell } from './offer-news.js';
 import { crewByIds } from './roster.js';
 import { issueLink, queueMail } from './seats.js';
 import { OFFER_WINDOW_HOURS, OFFERS_AT_ONCE, scheduleExpiry } from './vacancy-store.js';
@@ -15,10 +16,12 @@ import { OFFER_WINDOW_HOURS, OFFERS_AT_ONCE, scheduleExpiry } from './vacancy-st
 const HOUR_MS = 3_600_000;
 
 /**
- * A place was declined: record the vacancy, due to lapse in 12 hours, and offer it at once. Runs in the
- * decline's own transaction, so the decline, the offers and their emails exist together or not at all.
+ * A place was declined: record the vacancy, due to lapse in 12 hours, and offer it at once (the emails
+ * wait SETTLE_MS, in case the decliner changes their mind). Runs in the decline's own transaction, so
+ * the decline, the offers and their emails exist together or not at all.
  */
 export async function openVacancy(ctx: AppContext, trx: Tx, event: CrewEventTable, me: MemberRow, now: Date): Promise<void> {
+  if (await reopenRecent(ctx, trx, event, me, now)) return;
   const at = now.toISOString();
   const vacancy: CrewVacancyTable = {
     id: newId('vc'),
@@ -35,7 +38,7 @@ export async function openVacancy(ctx: AppContext, trx: Tx, event: CrewEventTabl
   await trx.insertInto('crew_vacancies').values(vacancy).execute();
   await scheduleExpiry(trx, vacancy);
   const actor = `crew:${me.crew_id}`;
-  const offered = await offerWave(ctx, trx, event, vacancy);
+  const offered = await offerWave(ctx, trx, event, vacancy, SETTLE_MS);
   await audit(trx, {
     actor,
     entity: ENTITY,
@@ -50,7 +53,7 @@ export async function openVacancy(ctx: AppContext, trx: Tx, event: CrewEventTabl
  * Offers the place to the next few free people with the role, each with a link of their own. Never to
  * anyone already on the event, already offered this place, or holding an open offer on the same event.
  */
-export async function offerWave(ctx: AppContext, trx: Tx, event: CrewEventTable, vacancy: CrewVacancyTable): Promise<string[]> {
+export async function offerWave(ctx: AppContext, trx: Tx, event: CrewEventTable, vacancy: CrewVacancyTable, holdMs = 0): Promise<string[]> {
   const onEvent = await trx.selectFrom('crew_event_members').select('crew_id').where('event_id', '=', event.id).execute();
   const offeredHere = await trx
     .selectFrom('crew_offers')
@@ -82,7 +85,7 @@ export async function offerWave(ctx: AppContext, trx: Tx, event: CrewEventTable,
       .execute();
     const who = { name: member.name, role: vacancy.role, rateCents: vacancy.hourly_rate_cents };
     const ref = { kind: 'crew_offer', dedupeKey: `crew-offer:${event.id}:${member.id}:${vacancy.id}`, eventId: event.id };
-    await queueMail(trx, member, ref, offerMail(facts, who, link.link, deadline));
+    await holdMail(trx, (await queueMail(trx, member, ref, offerMail(facts, who, link.link, deadline))).id, holdMs);
   }
   return chosen.map((m) => m.id);
 }
@@ -142,7 +145,7 @@ export async function markUnfilled(ctx: AppContext, trx: Tx, vacancy: CrewVacanc
  * change, a cancellation or the decliner confirming after all, open ones are withdrawn and the people
  * still holding an offer are told it is gone.
  */
-export async function withdrawStale(ctx: AppContext, trx: Tx, eventId: string, actor: string): Promise<void> {
+export async function withdrawStale(ctx: AppContext, trx: Tx, eventId: string, actor: string, holdMs = 0): Promise<void> {
   const open = await trx.selectFrom('crew_vacancies').selectAll().where('event_id', '=', eventId).where('status', '=', 'open').execute();
   if (open.length === 0) return;
   const event = await loadEvent(trx, eventId);
@@ -157,14 +160,12 @@ export async function withdrawStale(ctx: AppContext, trx: Tx, eventId: string, a
       .where('status', '=', 'open')
       .executeTakeFirst();
     if (Number(won.numUpdatedRows) !== 1) continue;
-    const holders = await trx.selectFrom('crew_offers').select('crew_id').where('vacancy_id', '=', vacancy.id).where('status', '=', 'offered').execute();
+    const holders = await trx.selectFrom('crew_offers').selectAll().where('vacancy_id', '=', vacancy.id).where('status', '=', 'offered').execute();
     await trx.updateTable('crew_offers').set({ status: 'withdrawn', updated_at: now }).where('vacancy_id', '=', vacancy.id).where('status', '=', 'offered').execute();
     const roster = await crewByIds(trx, holders.map((h) => h.crew_id));
-    for (const h of holders) {
-      const member = roster.get(h.crew_id);
-      if (!member) continue;
-      const ref = { kind: 'crew_offer_closed', dedupeKey: `crew-offer-closed:${eventId}:${h.crew_id}:${vacancy.id}`, eventId };
-      await queueMail(trx, member, ref, offerClosedMail(factsOf(event), { name: member.name, role: vacancy.role, rateCents: vacancy.hourly_rate_cents }, 'withdrawn'));
+    for (const offer of holders) {
+      const member = roster.get(offer.crew_id);
+      if (member) await tell(ctx, trx, { event, vacancy, offer, member }, 'closed', holdMs);
     }
     await audit(trx, {
       actor,
@@ -174,4 +175,44 @@ export async function withdrawStale(ctx: AppContext, trx: Tx, eventId: string, a
       data: { vacancy_id: vacancy.id, declined: vacancy.declined_crew_id, told: holders.map((h) => h.crew_id) },
     });
   }
+}
+
+/**
+ * A decline soon after the same person confirmed after all is a change of mind, not a new vacancy: the
+ * withdrawn vacancy and its offers come back, and whatever had not gone out yet is simply not changed.
+ * Not once the charter has changed since, though: those offers would describe the old charter.
+ */
+async function reopenRecent(ctx: AppContext, trx: Tx, event: CrewEventTable, me: MemberRow, now: Date): Promise<boolean> {
+  const at = now.toISOString();
+  const recent = await trx
+    .selectFrom('crew_vacancies')
+    .selectAll()
+    .where('event_id', '=', event.id)
+    .where('declined_crew_id', '=', me.crew_id)
+    .where('role', '=', me.role)
+    .where('status', '=', 'withdrawn')
+    .where('updated_at', '>=', new Date(now.getTime() - SETTLE_MS).toISOString())
+    .where('expires_at', '>', at)
+    .orderBy('updated_at', 'desc')
+    .executeTakeFirst();
+  if (!recent || event.updated_at > recent.created_at) return false;
+  const won = await trx.updateTable('crew_vacancies').set({ status: 'open', updated_at: at }).where('id', '=', recent.id).where('status', '=', 'withdrawn').executeTakeFirst();
+  if (Number(won.numUpdatedRows) !== 1) return false;
+  const vacancy: CrewVacancyTable = { ...recent, status: 'open', updated_at: at };
+  await scheduleExpiry(trx, vacancy);
+  const back = await trx.selectFrom('crew_offers').selectAll().where('vacancy_id', '=', vacancy.id).where('status', '=', 'withdrawn').execute();
+  await trx.updateTable('crew_offers').set({ status: 'offered', updated_at: at }).where('vacancy_id', '=', vacancy.id).where('status', '=', 'withdrawn').execute();
+  const roster = await crewByIds(trx, back.map((o) => o.crew_id));
+  for (const offer of back) {
+    const member = roster.get(offer.crew_id);
+    if (member) await tell(ctx, trx, { event, vacancy, offer, member }, 'open', SETTLE_MS);
+  }
+  const actor = `crew:${me.crew_id}`;
+  await audit(trx, { actor, entity: ENTITY, entityId: event.id, action: 'crew_vacancy_reopen', data: { vacancy_id: vacancy.id, offered: back.map((o) => o.crew_id) } });
+  if (back.length === 0) {
+    // Everyone offered it had said no thanks before the withdrawal: on to the next few, as a pass would.
+    const next = await offerWave(ctx, trx, event, vacancy, SETTLE_MS);
+    if (next.length === 0) await markUnfilled(ctx, trx, vacancy, 'everyone it was offered to said no thanks, and nobody else on the roster is free', actor);
+  }
+  return true;
 }

@@ -6,7 +6,8 @@ import type { PhotoTable } from '../db/schema.js';
 import { scheduleJob } from '../jobs/sql/schedule.js';
 import { PHOTO_TYPES } from './limits.js';
 
-export type PhotoStatus = 'uploaded' | 'processing' | 'ready' | 'rejected' | 'hidden';
+// 'receiving': the local upload endpoint holds the key while the body streams in; nothing processes it yet.
+export type PhotoStatus = 'receiving' | 'uploaded' | 'processing' | 'ready' | 'rejected' | 'hidden';
 
 /** Where a new upload may land: its own page's prefix, a random name, the extension its type implies. */
 export const newUploadKey = (slug: string, contentType: string): string =>
@@ -38,17 +39,16 @@ export interface NewUpload {
   sizeBytes: number;
 }
 
-/** Registers an upload for processing; registering the same key again returns the first row. */
-export async function registerUpload(db: Db, upload: NewUpload): Promise<PhotoTable> {
+function newRow(upload: NewUpload, status: PhotoStatus): PhotoTable {
   const now = nowIso();
-  const row: PhotoTable = {
+  return {
     id: newId('ph'),
     slug: upload.slug,
     upload_key: upload.key,
     filename: upload.filename?.slice(0, 255) ?? null,
     content_type: upload.contentType,
     size_bytes: upload.sizeBytes,
-    status: 'uploaded',
+    status,
     width: null,
     height: null,
     attempts: 0,
@@ -58,17 +58,57 @@ export async function registerUpload(db: Db, upload: NewUpload): Promise<PhotoTa
     created_at: now,
     updated_at: now,
   };
+}
+
+/** Registers an upload for processing; registering the same key again returns the first row. */
+export async function registerUpload(db: Db, upload: NewUpload): Promise<PhotoTable> {
+  const row = newRow(upload, 'uploaded');
   try {
     // The photo and the job that processes it exist together or not at all.
     await db.transaction().execute(async (tx) => {
       await tx.insertInto('photos').values(row).execute();
-      await scheduleJob(tx, { kind: PHOTO, key: photoKey(row.id), runAt: now, payload: { photo_id: row.id } });
+      await scheduleJob(tx, { kind: PHOTO, key: photoKey(row.id), runAt: row.created_at, payload: { photo_id: row.id } });
     });
     return row;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     return db.selectFrom('photos').selectAll().where('upload_key', '=', upload.key).executeTakeFirstOrThrow();
   }
+}
+
+/**
+ * Takes an upload permission for one body before any of it is read: the unique upload_key lets exactly
+ * one of any number of concurrent uses through. Undefined when the key is already taken.
+ */
+export async function claimUploadKey(db: Db, upload: NewUpload): Promise<PhotoTable | undefined> {
+  const row = newRow(upload, 'receiving');
+  try {
+    await db.insertInto('photos').values(row).execute();
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+/** The body arrived and is stored: from now on the processor may take it (its job commits with the change). */
+export async function completeClaim(db: Db, id: string, got: { filename: string | null; sizeBytes: number }): Promise<PhotoTable> {
+  const now = nowIso();
+  await db.transaction().execute(async (tx) => {
+    const done = await tx
+      .updateTable('photos')
+      .set({ status: 'uploaded', filename: got.filename?.slice(0, 255) ?? null, size_bytes: got.sizeBytes, next_attempt_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'receiving')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) === 1) await scheduleJob(tx, { kind: PHOTO, key: photoKey(id), runAt: now, payload: { photo_id: id } });
+  });
+  return db.selectFrom('photos').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+/** Nothing was stored (refused, empty, cut off): the permission may be tried again until it expires. */
+export async function releaseClaim(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('photos').where('id', '=', id).where('status', '=', 'receiving').execute();
 }
 
 export const readyPhotos = (q: Queryable, slug: string): Promise<PhotoTable[]> =>
@@ -111,7 +151,7 @@ export function photoJson(base: string, row: PhotoTable): PhotoJson {
   const url = (key: string) => (ready ? `${base}/${key}` : null);
   return {
     id: row.id,
-    status: row.status === 'uploaded' || row.status === 'processing' ? 'pending' : row.status,
+    status: row.status === 'receiving' || row.status === 'uploaded' || row.status === 'processing' ? 'pending' : row.status,
     message: row.status === 'rejected' ? row.last_error : null,
     filename: row.filename,
     width: row.width,

@@ -1,16 +1,15 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { AppContext } from '../context.js';
 import { nowIso } from '../db/ids.js';
 import type { PhotoTable } from '../db/schema.js';
 import { defineTask, type Task } from '../jobs/types.js';
+import { decodeRefusal, MAX_PIXELS, oneImageAtATime } from './image-guard.js';
 import { PHOTO, variantKeys } from './photo-store.js';
 
 const READABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'heif']);
-// A decoded 25 MB photo can be far larger than 25 MB; this bounds what one upload can make us allocate.
-const MAX_PIXELS = 120_000_000;
 
 class Rejected extends Error {}
 
@@ -64,6 +63,9 @@ export class PhotoProcessor {
     const finish = (set: Partial<PhotoTable>) =>
       this.ctx.db.updateTable('photos').set({ lease_until: null, updated_at: nowIso(), ...set }).where('id', '=', row.id).where('status', '=', 'processing').execute();
     try {
+      // The page may have been cancelled since the upload was accepted: its guests' photos go, unread.
+      const page = await this.ctx.db.selectFrom('site_pages').select('status').where('slug', '=', row.slug).executeTakeFirst();
+      if (!page || page.status === 'cancelled') throw new Rejected('This charter has been cancelled, so it no longer takes photos.');
       const original = await this.ctx.storage.get(row.upload_key);
       if (!original) throw new Rejected(`We did not receive "${row.filename ?? 'the photo'}". Please upload it again.`);
       const made = await this.makeVariants(row, original.body);
@@ -93,22 +95,31 @@ export class PhotoProcessor {
 
   private async makeVariants(row: PhotoTable, body: Buffer): Promise<{ width: number; height: number }> {
     const name = row.filename ?? 'This file';
-    let format: string | undefined;
+    let meta: Metadata;
     try {
-      format = (await sharp(body, { limitInputPixels: MAX_PIXELS }).metadata()).format;
+      meta = await sharp(body, { limitInputPixels: false }).metadata();
     } catch {
       throw new Rejected(`"${name}" is not a photo we can read, so it was not added.`);
     }
-    if (!format || !READABLE_FORMATS.has(format)) throw new Rejected(`"${name}" is not a JPEG, PNG, WebP or HEIC photo, so it was not added.`);
-    // rotate() applies the camera's orientation before the metadata that carried it is dropped.
-    const base = sharp(body, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
-    let outputs: [Buffer, Buffer, { data: Buffer; info: OutputInfo }];
+    if (!meta.format || !READABLE_FORMATS.has(meta.format)) throw new Rejected(`"${name}" is not a JPEG, PNG, WebP or HEIC photo, so it was not added.`);
+    const refusal = decodeRefusal(meta, body.length, name);
+    if (refusal) throw new Rejected(refusal);
+    return oneImageAtATime(() => this.encode(row, body, name));
+  }
+
+  /**
+   * One full decode of the original, then the smaller copies from the clean JPEG (shrink-on-load makes
+   * those cheap), one after another, so at most one decoded image is held at a time.
+   */
+  private async encode(row: PhotoTable, body: Buffer, name: string): Promise<{ width: number; height: number }> {
+    let full: { data: Buffer; info: OutputInfo };
+    let thumb: Buffer;
+    let web: Buffer;
     try {
-      outputs = await Promise.all([
-        base.clone().resize(480, 480, { fit: 'cover' }).webp({ quality: 70 }).toBuffer(),
-        base.clone().resize(1600, 1600, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer(),
-        base.clone().jpeg({ quality: 90 }).toBuffer({ resolveWithObject: true }),
-      ]);
+      // rotate() applies the camera's orientation before the metadata that carried it is dropped.
+      full = await sharp(body, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate().jpeg({ quality: 90 }).toBuffer({ resolveWithObject: true });
+      thumb = await sharp(full.data).resize(480, 480, { fit: 'cover' }).webp({ quality: 70 }).toBuffer();
+      web = await sharp(full.data).resize(1600, 1600, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
     } catch (error) {
       const reason = (error as Error).message;
       const heic = /heif|heic|compression format/i.test(reason);
@@ -118,7 +129,6 @@ export class PhotoProcessor {
           : `"${name}" is damaged or not a photo we can read, so it was not added.`,
       );
     }
-    const [thumb, web, full] = outputs;
     const keys = variantKeys(row.slug, row.id);
     await this.ctx.storage.put(keys.thumb, thumb, 'image/webp');
     await this.ctx.storage.put(keys.web, web, 'image/webp');

@@ -3,10 +3,12 @@ import { rm } from 'node:fs/promises';
 import type { AppContext } from '../context.js';
 import { SlidingWindowLimiter } from '../crew/rate-limit.js';
 import { AppError } from '../http/errors.js';
+import { headerRefusal } from './image-guard.js';
 import { MAX_PHOTO_BYTES } from './limits.js';
 import { discardSink, IncomingFile } from './incoming.js';
 import { boundaryOf, MultipartError, readMultipart } from './multipart.js';
-import { photoJson, registerUpload, slugOfUploadKey, contentTypeOfKey, waitForOutcome } from './photo-store.js';
+import type { PhotoTable } from '../db/schema.js';
+import { claimUploadKey, completeClaim, contentTypeOfKey, photoJson, registerUpload, releaseClaim, slugOfUploadKey, waitForOutcome } from './photo-store.js';
 import { verifyPolicy, type UploadPolicy } from './policy.js';
 import { presignUpload } from './presign.js';
 import { requireOpenPage } from './upload-window.js';
@@ -23,8 +25,10 @@ export interface UploadDeps {
 }
 
 /** Counts the request against its address; a 429 with Retry-After when over. */
-export function rateLimit(limiter: SlidingWindowLimiter, request: FastifyRequest, reply: FastifyReply): void {
+export function rateLimit(limiter: SlidingWindowLimiter, request: FastifyRequest, reply: FastifyReply, unreadBody = false): void {
   if (limiter.allow(request.ip)) return;
+  // Closing, rather than reading a refused upload's body to its end to keep the connection.
+  if (unreadBody) reply.header('connection', 'close');
   reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip)));
   throw new AppError(429, 'too_many_requests', 'Too many uploads from your address in a short time. Wait a minute, then try again.');
 }
@@ -47,6 +51,8 @@ export function uploadRoutes(deps: UploadDeps) {
     });
 
     app.post('/g/upload', async (request, reply) => {
+      // Before a byte of the body is read: a refused address costs us no more than its headers.
+      rateLimit(deps.limiter, request, reply, true);
       const boundary = boundaryOf(request.headers['content-type']);
       if (!boundary) throw new AppError(400, 'not_multipart', 'Send the upload as multipart/form-data: the presigned fields first, the file last.');
       const declared = Number(request.headers['content-length']);
@@ -58,6 +64,7 @@ export function uploadRoutes(deps: UploadDeps) {
       let refusal: AppError | undefined;
       let file: IncomingFile | undefined;
       let policy: UploadPolicy | undefined;
+      let claim: PhotoTable | undefined;
       try {
         await readMultipart(
           multipartBody(request),
@@ -69,8 +76,11 @@ export function uploadRoutes(deps: UploadDeps) {
               refusal = checkFields(deps.secret(), fields);
               if (refusal) return discardSink;
               policy = JSON.parse(Buffer.from(fields.policy!, 'base64url').toString('utf8')) as UploadPolicy;
-              // One permission, one photo: a second body for a key already taken would never be processed.
-              if (await ctx.db.selectFrom('photos').select('id').where('upload_key', '=', policy.key).executeTakeFirst()) {
+              refusal = await pageRefusal(ctx, policy.slug);
+              if (refusal) return discardSink;
+              // One permission, one photo, decided before the body is read: of many uses at once, one gets the key.
+              claim = await claimUploadKey(ctx.db, { slug: policy.slug, key: policy.key, filename: info.filename ?? null, contentType: policy.contentType, sizeBytes: 0 });
+              if (!claim) {
                 refusal = new AppError(409, 'already_uploaded', 'This upload permission was already used. Ask /g/presign for a new one for each photo.');
                 return discardSink;
               }
@@ -82,22 +92,33 @@ export function uploadRoutes(deps: UploadDeps) {
         );
       } catch (error) {
         if (file) await file.discard();
+        if (claim) await releaseClaim(ctx.db, claim.id);
         if (error instanceof MultipartError) throw new AppError(400, 'malformed_upload', `The upload could not be read: ${error.message}.`);
         throw error;
       }
       if (refusal) throw refusal;
-      if (!file || !policy) throw new AppError(400, 'no_file', 'The upload has no file part. Send the presigned fields, then the file.');
-      if (file.tooLarge) throw new AppError(413, 'too_large', `The photo is larger than the ${policy.maxBytes / (1024 * 1024)} MB allowed.`);
-      if (file.size === 0) {
+      if (!file || !policy || !claim) throw new AppError(400, 'no_file', 'The upload has no file part. Send the presigned fields, then the file.');
+      if (file.tooLarge || file.size === 0) {
         await file.discard();
+        await releaseClaim(ctx.db, claim.id);
+        if (file.tooLarge) throw new AppError(413, 'too_large', `The photo is larger than the ${policy.maxBytes / (1024 * 1024)} MB allowed.`);
         throw new AppError(400, 'empty_file', 'The file is empty. Choose a photo and try again.');
+      }
+      const huge = await headerRefusal(file.path, file.size, file.filename ?? 'This file');
+      if (huge) {
+        await file.discard();
+        await releaseClaim(ctx.db, claim.id);
+        throw new AppError(422, 'image_refused', huge);
       }
       try {
         await ctx.storage.putFile(policy.key, file.path, policy.contentType);
+      } catch (error) {
+        await releaseClaim(ctx.db, claim.id);
+        throw error;
       } finally {
         await rm(file.path, { force: true });
       }
-      const row = await registerUpload(ctx.db, { slug: policy.slug, key: policy.key, filename: file.filename, contentType: policy.contentType, sizeBytes: file.size });
+      const row = await completeClaim(ctx.db, claim.id, { filename: file.filename, sizeBytes: file.size });
       deps.kick();
       return reply.code(201).send({ key: policy.key, photo: photoJson(ctx.config.publicBaseUrl, row) });
     });
@@ -109,7 +130,13 @@ export function uploadRoutes(deps: UploadDeps) {
       if (typeof key !== 'string' || slugOfUploadKey(key) !== slug) {
         throw new AppError(422, 'invalid_key', 'Send {"key": "…"} with the key /g/presign returned for this page.');
       }
-      await requireOpenPage(ctx.db, slug);
+      const refused = await pageRefusal(ctx, slug);
+      if (refused) {
+        // A late upload to S3 for a page that no longer takes photos: nothing will process it, so it goes now.
+        const owned = await ctx.db.selectFrom('photos').select('id').where('upload_key', '=', key).executeTakeFirst();
+        if (!owned) await ctx.storage.delete(key);
+        throw refused;
+      }
       const row = await registerUpload(ctx.db, { slug, key, filename: null, contentType: contentTypeOfKey(key), sizeBytes: 0 });
       deps.kick();
       const [settled] = await waitForOutcome(ctx.db, [row.id]);
@@ -118,6 +145,17 @@ export function uploadRoutes(deps: UploadDeps) {
 
     app.post('/g/:slug/upload', plainFormUpload(deps));
   };
+}
+
+/** The page must still take photos when the body arrives, not only when the permission was given. */
+async function pageRefusal(ctx: AppContext, slug: string): Promise<AppError | undefined> {
+  try {
+    await requireOpenPage(ctx.db, slug);
+    return undefined;
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
 }
 
 /** The local endpoint's share of S3's job: the signed policy, and fields that match it exactly. */

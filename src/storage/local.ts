@@ -1,7 +1,7 @@
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { assertSafeKey, type ObjectStorage, type StoredObject } from './storage.js';
+import { assertSafeKey, type ListedObject, type ObjectStorage, type StoredObject } from './storage.js';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -63,5 +63,29 @@ export class LocalStorage implements ObjectStorage {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    if (!prefix.endsWith('/')) throw new Error(`list() takes a folder ending in "/", not "${prefix}"`);
+    yield* this.walk(prefix.slice(0, -1));
+  }
+
+  private async *walk(folder: string): AsyncIterable<ListedObject> {
+    let entries;
+    try {
+      entries = await readdir(this.pathOf(folder), { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      const key = `${folder}/${entry.name}`;
+      if (entry.isDirectory()) yield* this.walk(key);
+      // A ".tmp" is a write still in progress (see put): not an object yet.
+      else if (entry.isFile() && !entry.name.endsWith('.tmp')) {
+        const info = await stat(this.pathOf(key)).catch(() => undefined);
+        if (info) yield { key, modifiedAt: info.mtime };
+      }
+    }
   }
 }

@@ -3,13 +3,14 @@ import { stat } from 'node:fs/promises';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { assertSafeKey, type ObjectStorage, type StoredObject } from './storage.js';
+import { assertSafeKey, type ListedObject, type ObjectStorage, type StoredObject } from './storage.js';
 
 export interface S3Location {
   bucket: string;
@@ -106,6 +107,20 @@ export class S3Storage implements ObjectStorage {
 
   async delete(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.fullKey(key) }));
+  }
+
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    const ours = this.location.prefix ? `${this.location.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: `${ours}${prefix}`, ContinuationToken: token }),
+      );
+      for (const item of page.Contents ?? []) {
+        if (item.Key?.startsWith(ours)) yield { key: item.Key.slice(ours.length), modifiedAt: item.LastModified ?? new Date() };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   /**

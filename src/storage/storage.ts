@@ -6,6 +6,13 @@ export interface ObjectStorage {
   putFile(key: string, path: string, contentType: string): Promise<void>;
   get(key: string): Promise<StoredObject | undefined>;
   delete(key: string): Promise<void>;
+  /** Every object whose key starts with prefix (a folder, ending in "/"), with when it was last written. */
+  list(prefix: string): AsyncIterable<ListedObject>;
+}
+
+export interface ListedObject {
+  key: string;
+  modifiedAt: Date;
 }
 
 export interface StoredObject {

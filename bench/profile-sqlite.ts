@@ -1,0 +1,27 @@
+// Temporary: not committed.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../src/config/env.js';
+import { createDockhand } from '../src/app.js';
+import { startSinkProcess } from './lib/smtp-sink.js';
+const fixture = JSON.parse(readFileSync(new URL('../test/fixtures/booking-may-30.json', import.meta.url), 'utf8'));
+const roster = JSON.parse(readFileSync(new URL('../test/fixtures/crew.json', import.meta.url), 'utf8')) as unknown[];
+const sink = await startSinkProcess();
+const dir = mkdtempSync(join(tmpdir(), 'prof-'));
+const token = 'bench-dashboard-token-0123456789';
+const d = await createDockhand({ config: parseConfig({ PORT: '0', DOCKHAND_DATA_DIR: dir, DASHBOARD_TOKEN: token, SMTP_URL: sink.url, LOG_LEVEL: 'warn', BOOKING_DAYS_AHEAD: '3650' }), migrate: true });
+const url = await d.listen();
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+for (const m of roster) await fetch(`${url}/crew`, { method: 'POST', headers, body: JSON.stringify(m) });
+const N = Number(process.env.N ?? 400);
+const t0 = Date.now();
+let next = 0;
+const day = (i: number) => new Date(Date.UTC(2027, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+await Promise.all(Array.from({ length: 10 }, async () => { while (next < N) { const i = next++; await fetch(`${url}/bookings`, { method: 'POST', headers, body: JSON.stringify({ ...fixture, external_id: `P-${i}`, date: day(i) }) }); } }));
+const t1 = Date.now();
+await sink.waitFor(N * 4, 120_000);
+const t2 = Date.now();
+console.log(`submitted ${N} in ${t1 - t0} ms; all mail in ${t2 - t0} ms => ${(N / ((t2 - t0) / 1000)).toFixed(1)} bookings/s; cpu ${JSON.stringify(process.cpuUsage())}`);
+await d.close();
+await sink.close();
