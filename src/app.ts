@@ -20,6 +20,7 @@ import { mailRoutes } from './mail/routes.js';
 import { createTransport, type MailTransport } from './mail/transport.js';
 import { createOrchestrator, type EngineOptions, type Orchestrator } from './orchestrator/index.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
+import { announceOrphanSweep, ORPHAN_SWEEP, orphanSweepTask } from './site/orphan-sweep.js';
 import { PhotoProcessor } from './site/processor.js';
 import { siteRoutes } from './site/routes.js';
 import { SiteService } from './site/service.js';
@@ -142,12 +143,14 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   if (runs('site') || runs('orchestrator')) {
     const site = new SiteService(ctx);
     runner.register(new PhotoProcessor(ctx, { onChanged: (slug) => site.refresh(slug) }).task());
+    runner.register(orphanSweepTask(ctx));
   }
   // Offers for a declined place lapse after 12 hours; the owner is told even if nobody looks.
   if (runs('crew') || runs('orchestrator')) runner.register(vacancyExpiryTask(ctx));
 
   const background = options.background ?? true;
   const startBackground = () => {
+    if (runner.kinds.includes(ORPHAN_SWEEP)) void announceOrphanSweep(database.db).catch((error) => logger.warn({ err: (error as Error).message }, 'could not schedule the upload sweep'));
     runner.start();
     signal.subscribe((kind) => runner.kick(kind));
   };

@@ -80,9 +80,13 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('crash safety', () => {
     // distinct Message-ID: a resend after a kill repeats one, and raw counts would stop too early.
     const expectedMail = BOOKINGS * 4;
     const distinct = () => new Set(smtp.messages.map((m) => m.messageId)).size;
-    for (const until = Date.now() + 60_000; distinct() < expectedMail && Date.now() < until; ) await sleep(100);
+    // And every row is marked sent: a message sent just before a kill is sent again after the restart
+    // (same Message-ID) and only then marked.
+    const reader = new SQLite(join(dataDir, 'dockhand.sqlite'), { readonly: true });
+    const unsent = () => (reader.prepare("SELECT count(*) n FROM outbox WHERE status <> 'sent'").get() as { n: number }).n;
+    for (const until = Date.now() + 60_000; (distinct() < expectedMail || unsent() > 0) && Date.now() < until; ) await sleep(100);
+    reader.close();
     expect(distinct()).toBe(expectedMail);
-    await sleep(500);
     await server.stop();
 
     const db = new SQLite(join(dataDir, 'dockhand.sqlite'), { readonly: true });

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 // @ts-expect-error s3rver ships no types; the test uses its constructor, run() and close() only.
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDockhand, type TestDockhand } from '../../test/helpers/app.js';
+import { eventually, startDockhand, type TestDockhand } from '../../test/helpers/app.js';
 import { upcomingCharter } from '../../test/helpers/site.js';
 import type { PhotoTable } from '../db/schema.js';
-import { sweepOrphanUploads } from './orphan-sweep.js';
+import { ORPHAN_SWEEP, sweepOrphanUploads } from './orphan-sweep.js';
 import { SiteService } from './service.js';
 
 interface S3rverServer {
@@ -111,3 +111,31 @@ describe.each(storages)('sweeping orphaned uploads on %s', (_name, makeStorage) 
     expect(await ctx.storage.get(keys.queued)).toBeDefined();
   });
 });
+
+describe('the sweep as a recurring job', () => {
+  it('is scheduled once by a process that serves the site, runs when due, and schedules its next run itself', async () => {
+    const t = await startDockhand({ only: 'site' });
+    try {
+      const job = () => t.dockhand.ctx.db.selectFrom('jobs').selectAll().where('kind', '=', ORPHAN_SWEEP).execute();
+      const [first, ...more] = await eventuallyRows(job);
+      expect(more).toEqual([]);
+      expect(Date.parse(first!.run_at)).toBeGreaterThan(Date.now() + 14 * 60_000);
+      // Due now: it runs, and leaves itself due again in 15 minutes.
+      await t.dockhand.ctx.db.updateTable('jobs').set({ run_at: new Date().toISOString() }).where('id', '=', first!.id).execute();
+      t.dockhand.ctx.jobs.kick(ORPHAN_SWEEP);
+      await eventually(async () => {
+        const rows = await job();
+        return rows.length === 1 && Date.parse(rows[0]!.run_at) > Date.now() + 14 * 60_000 && rows[0]!.locked_by === null;
+      }, 10_000, 'the sweep to run and reschedule itself');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+async function eventuallyRows<T>(read: () => Promise<T[]>): Promise<T[]> {
+  return eventually(async () => {
+    const rows = await read();
+    return rows.length > 0 && rows;
+  }, 5000, 'the sweep job');
+}

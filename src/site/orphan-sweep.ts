@@ -1,4 +1,8 @@
+import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import type { Db } from '../db/database.js';
+import { scheduleJob } from '../jobs/sql/schedule.js';
+import { defineTask, type Task } from '../jobs/types.js';
 import { nowIso } from '../db/ids.js';
 import { slugOfUploadKey } from './photo-store.js';
 
@@ -62,4 +66,29 @@ async function orphansAmong(ctx: AppContext, keys: string[]): Promise<string[]> 
     }
   }
   return orphans;
+}
+
+export const ORPHAN_SWEEP = 'uploads.sweep';
+const SWEEP_KEY = 'uploads:sweep';
+const EVERY_MS = 15 * 60_000;
+// Presigned permissions last 10 minutes: an hour-old original nobody registered never will be.
+const ORPHAN_AFTER_MS = 60 * 60_000;
+
+/** Announced by every process that serves the site; only the first announcement makes the job. */
+export const announceOrphanSweep = (db: Db) =>
+  scheduleJob(db, { kind: ORPHAN_SWEEP, key: SWEEP_KEY, runAt: new Date(Date.now() + EVERY_MS), payload: {} }, true);
+
+/** Every 15 minutes: the sweep, then its own next run, scheduled from inside it. */
+export function orphanSweepTask(ctx: AppContext): Task<Record<string, never>> {
+  return defineTask({
+    kind: ORPHAN_SWEEP,
+    payload: z.strictObject({}),
+    concurrency: 1,
+    maxAttempts: 3,
+    run: async () => {
+      const { deleted } = await sweepOrphanUploads(ctx, ORPHAN_AFTER_MS);
+      if (deleted.length > 0) ctx.logger.info({ deleted: deleted.length }, 'orphaned uploads deleted');
+      await scheduleJob(ctx.db, { kind: ORPHAN_SWEEP, key: SWEEP_KEY, runAt: new Date(Date.now() + EVERY_MS), payload: {} });
+    },
+  });
 }

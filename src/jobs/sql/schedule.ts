@@ -14,7 +14,7 @@ export interface JobSpec {
  * A job that is running keeps its holder; the revision bump tells the holder to leave it due when it
  * finishes, so work scheduled during a run is never lost and never runs twice at once.
  */
-export async function scheduleJob(q: Queryable, spec: JobSpec): Promise<void> {
+export async function scheduleJob(q: Queryable, spec: JobSpec, ifAbsent = false): Promise<void> {
   const runAt = typeof spec.runAt === 'string' ? spec.runAt : spec.runAt.toISOString();
   await q
     .insertInto('jobs')
@@ -33,7 +33,10 @@ export async function scheduleJob(q: Queryable, spec: JobSpec): Promise<void> {
       created_at: nowIso(),
     })
     .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
+      // ifAbsent: a recurring job announced by every process that starts keeps the time it has.
+      ifAbsent
+        ? oc.column('key').doNothing()
+        : oc.column('key').doUpdateSet({
         kind: spec.kind,
         payload: JSON.stringify(spec.payload),
         run_at: runAt,
