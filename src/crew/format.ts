@@ -1,5 +1,4 @@
-import { DateTime } from 'luxon';
-import { formatCents, formatDuration, formatLocal } from '../lib/time.js';
+import { formatCents, formatDuration, formatLocal, wallTime } from '../lib/time.js';
 
 /** What crew may read about a charter; revenue has no field here on purpose. */
 export interface EventFacts {
@@ -20,8 +19,8 @@ export function whenText(e: Pick<EventFacts, 'starts_at' | 'timezone' | 'duratio
 
 /** "Thu May 30, 9:00 AM", for subject lines. */
 export function shortWhen(e: Pick<EventFacts, 'starts_at' | 'timezone'>): string {
-  const start = DateTime.fromISO(e.starts_at, { zone: 'utc' }).setZone(e.timezone).setLocale('en-US');
-  return `${start.toFormat('ccc LLL d')}, ${start.toFormat('h:mm a')}`;
+  const start = wallTime(Date.parse(e.starts_at), e.timezone);
+  return `${start.weekday.slice(0, 3)} ${start.month.slice(0, 3)} ${start.day}, ${start.time}`;
 }
 
 export const durationText = (hours: number): string => formatDuration(hours);

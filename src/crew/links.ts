@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { DateTime } from 'luxon';
 
 /** 32 random bytes from the CSPRNG, base64url: 43 characters, 256 bits. */
 export const newToken = (): string => randomBytes(32).toString('base64url');
@@ -18,11 +17,9 @@ export const LINK_GRACE_DAYS = 7;
  * dead on arrival.
  */
 export function tokenExpiry(startsAt: string, durationHours: number, now = new Date()): string {
-  const afterCharter = DateTime.fromISO(startsAt, { zone: 'utc' })
-    .plus({ minutes: Math.round(durationHours * 60) })
-    .plus({ days: LINK_GRACE_DAYS });
-  const afterIssue = DateTime.fromJSDate(now, { zone: 'utc' }).plus({ days: LINK_GRACE_DAYS });
-  return DateTime.max(afterCharter, afterIssue).toUTC().toISO()!;
+  const grace = LINK_GRACE_DAYS * 86_400_000;
+  const afterCharter = Date.parse(startsAt) + Math.round(durationHours * 60) * 60_000 + grace;
+  return new Date(Math.max(afterCharter, now.getTime() + grace)).toISOString();
 }
 
 export const isExpired = (expiresAt: string, now = new Date()): boolean => expiresAt <= now.toISOString();

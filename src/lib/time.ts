@@ -45,27 +45,64 @@ export interface LocalTime {
   range: string;
 }
 
+// One Intl formatter per zone, made once: constructing them is what makes zone formatting slow.
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+const wallClock = (zone: string) => {
+  let format = wallClocks.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      weekday: 'long',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      hour12: true,
+      timeZoneName: 'short',
+    });
+    if (wallClocks.size < 1000) wallClocks.set(zone, format);
+  }
+  return format;
+};
+
+/** The wall clock in a zone at an instant, in the words an English reader expects. */
+export function wallTime(instantMs: number, zone: string) {
+  const parts: Record<string, string> = {};
+  for (const p of wallClock(zone).formatToParts(instantMs)) parts[p.type] = p.value;
+  return {
+    /** "Thursday" */ weekday: parts.weekday!,
+    /** "May" */ month: parts.month!,
+    day: parts.day!,
+    year: parts.year!,
+    /** "9:00 AM" */ time: `${parts.hour}:${parts.minute} ${parts.dayPeriod}`,
+    /** "PDT" */ zone: parts.timeZoneName!,
+  };
+}
+
 /** How a person on the boat reads an instant: in the charter's own timezone, never the server's. */
 export const formatLocal = memo(function formatLocal(instantIso: string, zone: string, durationHours: number): LocalTime {
-  const start = DateTime.fromISO(instantIso, { zone: 'utc' }).setZone(zone).setLocale('en-US');
-  const end = start.plus({ minutes: Math.round(durationHours * 60) });
-  const time = start.toFormat('h:mm a');
-  const zoneAbbr = start.toFormat('ZZZZ');
+  const startMs = Date.parse(instantIso);
+  const start = wallTime(startMs, zone);
+  const end = wallTime(startMs + Math.round(durationHours * 60) * 60_000, zone);
   // Frozen: the memo hands the same object to every caller.
   return Object.freeze({
-    date: start.toFormat('cccc, LLLL d, yyyy'),
-    time,
-    zone: zoneAbbr,
-    range: `${time} – ${end.toFormat('h:mm a')} ${zoneAbbr}`,
+    date: `${start.weekday}, ${start.month} ${start.day}, ${start.year}`,
+    time: start.time,
+    zone: start.zone,
+    range: `${start.time} – ${end.time} ${start.zone}`,
   });
 });
 
-export const addHours = (instantIso: string, hours: number): string =>
-  DateTime.fromISO(instantIso, { zone: 'utc' }).plus({ minutes: Math.round(hours * 60) }).toUTC().toISO()!;
+export const addHours = (instantIso: string, hours: number): string => new Date(Date.parse(instantIso) + Math.round(hours * 60) * 60_000).toISOString();
 
 /** "2 hours", "1.5 hours", "1 hour" */
 export const formatDuration = (hours: number): string => `${hours} hour${hours === 1 ? '' : 's'}`;
 
 /** Money kept as integer cents; shown as "$75.00". */
-export const formatCents = (cents: number, currency = 'USD'): string =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+export const formatCents = (cents: number, currency = 'USD'): string => {
+  let format = moneyFormats.get(currency);
+  if (!format) moneyFormats.set(currency, (format = new Intl.NumberFormat('en-US', { style: 'currency', currency })));
+  return format.format(cents / 100);
+};
