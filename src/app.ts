@@ -17,6 +17,7 @@ import { createJobs } from './jobs/queue.js';
 import { JobRunner } from './jobs/runner.js';
 import { MAIL, mailTask } from './mail/send-task.js';
 import { mailRoutes } from './mail/routes.js';
+import { threadTransport } from './mail/smtp-thread.js';
 import { createTransport, type MailTransport } from './mail/transport.js';
 import { createOrchestrator, type EngineOptions, type Orchestrator } from './orchestrator/index.js';
 import { orchestratorRoutes } from './orchestrator/routes.js';
@@ -105,7 +106,8 @@ export async function createDockhand(options: DockhandOptions): Promise<Dockhand
   else await ensureSchema(database.db, database.dialect === 'sqlite');
 
   const usesMail = runs('crew') || runs('orchestrator');
-  const transport = usesMail ? createTransport(config.smtpUrl, config.mailFrom) : undefined;
+  // Plain SMTP sends from a thread of its own; SES and the local outbox are cheap enough here.
+  const transport = !usesMail ? undefined : config.smtpUrl?.startsWith('smtp') ? threadTransport(config.smtpUrl, config.mailFrom) : createTransport(config.smtpUrl, config.mailFrom);
   // With PostgreSQL several instances publish and serve; an in-memory cache in each would go stale.
   const { cdn, pageCache } = createCdn(config, runs('orchestrator') && database.dialect === 'sqlite');
   const signal = createWorkSignal(database, config.databaseUrl, logger);

@@ -51,6 +51,7 @@ export class JobRunner {
   /** Kinds whose last claim may have left due jobs behind (a full claim, or no room to claim). */
   private readonly maybeMore = new Set<string>();
   private wake: (() => void) | undefined;
+  private lastDue: { at: number | undefined; readAt: number } | undefined;
   private loopDone: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopped = true;
@@ -124,24 +125,37 @@ export class JobRunner {
     while (!this.stopped) {
       const kinds = [...this.dirty];
       this.dirty.clear();
+      let claimed = 0;
       for (const kind of kinds) {
         try {
-          await this.claim(kind);
+          claimed += await this.claim(kind);
         } catch (error) {
           this.logger.error({ err: message(error), kind }, 'could not claim jobs');
         }
         if (this.stopped) return;
       }
       if (this.dirty.size > 0) continue;
-      await this.sleep();
+      await this.sleep(claimed > 0);
     }
   }
 
-  private async sleep(): Promise<void> {
+  /**
+   * When the next job falls due, read afresh unless this round found work and the last reading still
+   * lies ahead: whoever schedules a job kicks, and a kick that finds nothing due reads it again.
+   */
+  private async nextWake(foundWork: boolean): Promise<number | undefined> {
+    const known = this.lastDue;
+    if (foundWork && known && Date.now() - known.readAt < this.options.pollMs && (known.at === undefined || known.at > Date.now())) return known.at;
+    const due = await nextDue(this.db, this.kinds.filter((k) => this.room(k) > 0));
+    this.lastDue = { at: due?.getTime(), readAt: Date.now() };
+    return this.lastDue.at;
+  }
+
+  private async sleep(foundWork: boolean): Promise<void> {
     let wait = this.options.pollMs;
     try {
-      const due = await nextDue(this.db, this.kinds.filter((k) => this.room(k) > 0));
-      if (due) wait = Math.min(wait, Math.max(0, due.getTime() - Date.now()));
+      const due = await this.nextWake(foundWork);
+      if (due !== undefined) wait = Math.min(wait, Math.max(0, due - Date.now()));
     } catch (error) {
       this.logger.warn({ err: message(error) }, 'could not read when the next job is due');
     }
@@ -163,18 +177,19 @@ export class JobRunner {
     return this.tasks.get(kind)!.concurrency - (this.inFlight.get(kind) ?? 0);
   }
 
-  private async claim(kind: string): Promise<void> {
+  /** Claims what is due of one kind and starts it; returns how many jobs it took. */
+  private async claim(kind: string): Promise<number> {
     const task = this.tasks.get(kind)!;
     const room = this.room(kind);
     if (room <= 0) {
       this.maybeMore.add(kind);
-      return;
+      return 0;
     }
     const limit = Math.min(room, task.batchSize ?? this.options.batchSize, this.options.batchSize);
     const rows = await claimJobs(this.db, this.dialect, kind, this.owner, limit, this.options.leaseMs);
     if (rows.length === limit) this.maybeMore.add(kind);
     else this.maybeMore.delete(kind);
-    if (rows.length === 0) return;
+    if (rows.length === 0) return 0;
     const jobs: Running[] = [];
     for (const row of rows) {
       const job = this.parse(task, row);
@@ -193,6 +208,7 @@ export class JobRunner {
       });
       this.running.add(run);
     }
+    return rows.length;
   }
 
   /** A payload its task cannot read will never run: it is given up at once, with the reason. */
