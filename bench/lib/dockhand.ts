@@ -57,6 +57,8 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     DOCKHAND_DATA_DIR: dataDir,
     DASHBOARD_TOKEN: TOKEN,
     LOG_LEVEL: 'error',
+    // Measured bookings each have a day of their own, within the ten years the window allows.
+    BOOKING_DAYS_AHEAD: '3650',
     ...(sink ? { SMTP_URL: sink.url } : {}),
     ...(schema ? { DATABASE_URL: schema.url } : {}),
   };
@@ -119,10 +121,20 @@ export function execSqlite(dataDir: string, sql: string): void {
   db.close();
 }
 
-const day = (i: number) => new Date(Date.UTC(2030, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+const day = (i: number) => new Date(Date.UTC(2027, 0, 1) + (i % 3000) * 86_400_000).toISOString().slice(0, 10);
 
-/** A booking on its own day, so no two of a run compete for the boat or the crew. */
-export const bookingBody = (prefix: string, i: number, dayOffset: number) => JSON.stringify({ ...fixture, external_id: `${prefix}${i}`, date: day(dayOffset + i) });
+/**
+ * A booking on its own day, so no two of a run compete for the boat or the crew. The 10,000 seeded
+ * ones ("SEED-") share days with them instead, each on a boat of its own and naming no crew (they
+ * are stored, never synced), so they stand in no measured booking's way.
+ */
+export const bookingBody = (prefix: string, i: number, dayOffset: number) =>
+  JSON.stringify({
+    ...fixture,
+    external_id: `${prefix}${i}`,
+    date: day(dayOffset + i),
+    ...(prefix === 'SEED-' ? { boat: `Seeded boat ${i}`, crew: null, captain: null } : {}),
+  });
 
 async function post(url: string, body: string): Promise<string | undefined> {
   const res = await fetch(`${url}/bookings`, { method: 'POST', headers, body });
