@@ -58,4 +58,22 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('dockhand export / import', () =>
     await target.drop();
     await smtp.close();
   }, 120_000);
+
+  it('never writes a working magic link into an export, even of mail kept in the local outbox', async () => {
+    // No SMTP: the development outbox keeps each invite whole, links included, for /dev/mail.
+    const source = await startDockhand({ env: { DATABASE_URL: '' } });
+    const env = { DOCKHAND_DATA_DIR: source.dataDir, DASHBOARD_TOKEN: TEST_DASHBOARD_TOKEN, SERVICE_KEY: TEST_SERVICE_KEY };
+    await runCli(['crew', 'import', 'test/fixtures/crew.json'], env);
+    const { body } = await api(`${source.url}/bookings`, { headers: source.operator, body: { ...fixture, external_id: 'NO-LINKS' } });
+    await eventually(async () => (await api(`${source.url}/bookings/${body.id}`, { headers: source.operator })).body.status === 'synced');
+    const kept = await source.dockhand.ctx.db.selectFrom('outbox').select('text_body').where('kind', '=', 'crew_invite').execute();
+    const tokens = kept.map((m) => m.text_body.match(/\/m\/([A-Za-z0-9_-]{32,})/)![1]!);
+    expect(tokens).toHaveLength(3);
+    const file = join(dir, 'links.jsonl');
+    expect((await runCli(['export', file], env)).code).toBe(0);
+    const exported = readFileSync(file, 'utf8');
+    for (const token of tokens) expect(exported).not.toContain(token);
+    expect(exported).toContain('/m/[link removed after sending]');
+    await source.close();
+  });
 });

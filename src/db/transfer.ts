@@ -2,7 +2,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Db } from './database.js';
-import type { Database } from './schema.js';
+import { redactLinks } from '../mail/redact.js';
+import type { Database, OutboxTable } from './schema.js';
 import { schemaState } from './migrate.js';
 
 /** Every table, parents before children, so an import never breaks a foreign key. */
@@ -35,6 +36,12 @@ const primaryKeys: Partial<Record<keyof Database, string[]>> = {
 };
 
 /**
+ * An export never carries a working magic link: only token hashes move. A message not yet sent when
+ * the export was made arrives without its link (the crew member gets a fresh one with "resend link").
+ */
+const withoutLinks = (row: OutboxTable): OutboxTable => ({ ...row, text_body: redactLinks(row.text_body), html_body: redactLinks(row.html_body) });
+
+/**
  * One JSON line per row, after a header naming the format and the schema it came from. Lines, so a
  * large installation streams through in constant memory; JSON, so SQLite and PostgreSQL read it alike.
  */
@@ -53,7 +60,7 @@ export async function exportTo(db: Db, path: string): Promise<Record<string, num
       let query = db.selectFrom(table).selectAll();
       for (const column of primaryKeys[table] ?? ['id']) query = query.orderBy(column as never);
       const rows = await query.limit(pageSize).offset(offset).execute();
-      for (const row of rows) await write({ table, row });
+      for (const row of rows) await write({ table, row: table === 'outbox' ? withoutLinks(row as OutboxTable) : row });
       counts[table] += rows.length;
       if (rows.length < pageSize) break;
     }

@@ -53,6 +53,8 @@ export function threadTransport(smtpUrl: string, from: string): MailTransport {
     worker = w;
     return w;
   };
+  // Started now, not at the first message: that one should not wait for a thread to boot.
+  ensure().unref();
   const ask = (request: ThreadAsk): Promise<ThreadReply> =>
     new Promise((resolve, reject) => {
       const id = ++nextId;
