@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/database.js';
 import type { CrewMemberRef } from './adapters/ports.js';
 import { ConflictError } from './errors.js';
-import { charterColumns } from './store.js';
+import { charterColumns, longestBefore } from './store.js';
 import type { Booking, StepResults } from './types.js';
 
 export interface CrewChoice {
@@ -35,6 +35,10 @@ async function workload(db: Queryable, bookingId: string, booking: Booking) {
     .select(['bookings.starts_at', 'bookings.ends_at', 'bookings.data', 'booking_steps.result', 'booking_steps.intent'])
     .where('bookings.id', '!=', bookingId)
     .where('bookings.cancel_requested_at', 'is', null)
+    // Only charters that overlap this one or started in the 30 days before it count: a bounded range
+    // of the starts_at index, however many bookings lie further back or ahead.
+    .where('bookings.starts_at', '>', longestBefore(since))
+    .where('bookings.starts_at', '<', ends_at)
     .where('bookings.ends_at', '>', since)
     .execute();
   const busy = new Set<string>();

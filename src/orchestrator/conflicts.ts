@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import type { BookingRow } from './store.js';
+import { longestBefore, type BookingRow } from './store.js';
 import { crewOf } from './assign.js';
 
 export interface Conflict {
@@ -21,6 +21,9 @@ export async function findConflict(db: Db, booking: BookingRow): Promise<Conflic
     .where('bookings.id', '!=', booking.id)
     .where('bookings.cancel_requested_at', 'is', null)
     .where('bookings.starts_at', '<', booking.ends_at)
+    // No charter is longer than the schema allows, so nothing that began earlier than that can
+    // overlap: the index on starts_at then reads a few days, however many bookings are stored.
+    .where('bookings.starts_at', '>', longestBefore(booking.starts_at))
     .where('bookings.ends_at', '>', booking.starts_at)
     .orderBy('bookings.created_at')
     .execute();

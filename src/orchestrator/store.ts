@@ -1,3 +1,4 @@
+import { LIMITS } from '../charter/schema.js';
 import type { Queryable } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import type { BookingTable } from '../db/schema.js';
@@ -16,6 +17,9 @@ export function charterColumns(b: Pick<Booking, 'date' | 'start_time' | 'timezon
   const startsAt = localToInstant(b.date, b.start_time, b.timezone);
   return { charter_date: b.date, starts_at: startsAt, ends_at: addHours(startsAt, b.duration_hours), boat: b.boat ?? null };
 }
+
+/** The earliest start of a charter that could still be under way at `startsAt` (none is longer than the schema allows). */
+export const longestBefore = (startsAt: string) => new Date(Date.parse(startsAt) - LIMITS.durationHours * 3_600_000).toISOString();
 
 export async function findBooking(q: Queryable, id: string): Promise<BookingRow | undefined> {
   const row = await q.selectFrom('bookings').selectAll().where('id', '=', id).executeTakeFirst();

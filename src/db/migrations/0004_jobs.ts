@@ -25,6 +25,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('jobs_due').on('jobs').columns(['kind', 'failed_at', 'run_at']).execute();
+  // Overlap checks read bookings by start time, bounded by the longest charter: an index keeps them
+  // to the few days around a charter however many bookings are stored.
+  await db.schema.createIndex('bookings_starts_at').on('bookings').columns(['starts_at']).execute();
 
   const now = new Date().toISOString();
   const job = (kind: string, key: string, payload: string, runAt: string) =>
@@ -44,5 +47,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('bookings_starts_at').ifExists().execute();
   await db.schema.dropTable('jobs').ifExists().execute();
 }
