@@ -97,7 +97,7 @@ export async function seededThroughput(): Promise<void> {
     throw error;
   }
   await seeding.stop({ keepData: true });
-  execSqlite(dataDir, "UPDATE bookings SET status = 'synced', next_run_at = NULL WHERE external_id LIKE 'SEED-%'");
+  execSqlite(dataDir, "UPDATE bookings SET status = 'synced', next_run_at = NULL WHERE external_id LIKE 'SEED-%'; DELETE FROM jobs WHERE kind = 'booking.sync'");
   const withData = await startDeployment({ database: 'sqlite', workers: 0, dataDir });
   try {
     const { outcome, intake } = await closedLoop(withData, 'TP-', 0);

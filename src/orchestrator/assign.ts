@@ -52,11 +52,22 @@ async function workload(db: Queryable, bookingId: string, booking: Booking) {
   return { busy, recent };
 }
 
-/** Transaction-scoped locks on exactly these people, always taken in the same order (no deadlock between choosers). */
-async function lockPeople(ctx: Pick<AppContext, 'dialect'>, q: Queryable, ids: string[]): Promise<void> {
+/**
+ * Transaction-scoped locks on exactly these people on exactly the (UTC) days the charter touches:
+ * two charters that overlap share a day, so they meet on a lock; charters on other days never wait.
+ * Always taken in the same order, so two choosers cannot deadlock.
+ */
+async function lockPeople(ctx: Pick<AppContext, 'dialect'>, q: Queryable, ids: string[], booking: Booking): Promise<void> {
   if (ctx.dialect !== 'postgres' || ids.length === 0) return; // SQLite: one writer, the transaction is the lock
-  const keys = [...new Set(ids)].sort().map((id) => createHash('sha256').update(`crew:${id}`).digest().readBigInt64BE(0).toString());
-  await sql`select pg_advisory_xact_lock(k) from unnest(${`{${keys.join(',')}}`}::bigint[]) as k`.execute(q);
+  const { starts_at, ends_at } = charterColumns(booking);
+  const days: string[] = [];
+  for (let day = Date.parse(starts_at.slice(0, 10)); day < Date.parse(ends_at); day += DAY_MS) days.push(new Date(day).toISOString().slice(0, 10));
+  const keys = [...new Set(ids)]
+    .flatMap((id) => days.map((day) => `crew:${id}:${day}`))
+    .sort()
+    .map((name) => createHash('sha256').update(name).digest().readBigInt64BE(0));
+  const sorted = [...new Set(keys)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
+  await sql`select pg_advisory_xact_lock(k) from unnest(${`{${sorted.join(',')}}`}::bigint[]) with ordinality as t(k, n) order by n`.execute(q);
 }
 
 /**
@@ -75,9 +86,14 @@ export async function chooseCrew(
   booking: Booking,
   previous?: CrewChoice,
 ): Promise<CrewChoice> {
+  // Only people picked from the roster need a lock: the ones the booking names (or an earlier version
+  // holds) are its own, and a named clash is the conflict check's to find.
+  const own = new Set([...(booking.crew ?? []), ...(booking.captain ? [booking.captain] : []), ...(previous ? [previous.captain, ...previous.crew] : [])]);
   let choice = await pickCrew(q, roster, bookingId, booking, previous);
   for (let round = 0; round < 8; round++) {
-    await lockPeople(ctx, q, [choice.captain, ...choice.crew].filter(Boolean));
+    const picked = [choice.captain, ...choice.crew].filter((id) => id && !own.has(id));
+    if (picked.length === 0) return choice;
+    await lockPeople(ctx, q, picked, booking);
     if (ctx.dialect !== 'postgres') return choice;
     const again = await pickCrew(q, roster, bookingId, booking, previous);
     if (JSON.stringify(again) === JSON.stringify(choice)) return choice;
