@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { freshDatabaseUrl } from '../../test/helpers/database.js';
+import { until } from '../../test/helpers/wait.js';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { JobRunner, type RunnerOptions } from './runner.js';
@@ -16,15 +17,6 @@ const logger = pino({ level: 'silent' });
 const payload = z.object({ n: z.number() });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 // On SQLite, or on PostgreSQL when TEST_DATABASE_URL is set: the same guarantees on both.
 describe('job runner', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDatabaseUrl } from '../../test/helpers/database.js';
+import { until } from '../../test/helpers/wait.js';
 import { parseConfig } from '../config/env.js';
 import type { AppContext } from '../context.js';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
@@ -29,15 +30,6 @@ import type { Booking } from './types.js';
  */
 const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/booking-may-30.json', import.meta.url), 'utf8')) as Booking;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(10);
-  }
-}
 
 class FakeCrew implements CrewPort {
   readonly local = false;

@@ -1,6 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { secretFile } from '../config/private.js';
 
 /**
  * The local stand-in for S3's POST policy: what Dockhand's own upload endpoint will accept, signed
@@ -19,22 +18,7 @@ export interface UploadPolicy {
 export type PolicyCheck = { ok: true; policy: UploadPolicy } | { ok: false; reason: string };
 
 /** The signing secret: random, made once, kept beside the database and readable by its owner only. */
-export function loadUploadSecret(dataDir: string): Buffer {
-  const path = join(dataDir, 'upload-secret');
-  if (!existsSync(path)) {
-    mkdirSync(dataDir, { recursive: true });
-    try {
-      writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      // Another process made it first; use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    chmodSync(path, 0o600);
-  }
-  const hex = readFileSync(path, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${path} is not a valid upload secret; delete it and restart`);
-  return Buffer.from(hex, 'hex');
-}
+export const loadUploadSecret = (dataDir: string): Buffer => secretFile(dataDir, 'upload-secret');
 
 const sign = (secret: Buffer, encoded: string) => createHmac('sha256', secret).update(`dockhand-upload-v1.${encoded}`).digest('base64url');
 
