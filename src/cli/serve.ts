@@ -46,7 +46,7 @@ export function registerServeCommands(program: Command): void {
 
   program
     .command('worker')
-    .description('run the saga engine and mail dispatcher without HTTP')
+    .description('run the job runner (booking sagas, mail, photos, offer deadlines) without HTTP')
     .option('--concurrency <n>', 'bookings synced at once by this worker', '8')
     .action(async (options: { concurrency: string }) => {
       const concurrency = Number(options.concurrency);

@@ -36,7 +36,7 @@ async function findOffer(q: Queryable, token: string): Promise<FoundOffer | unde
   return vacancy && event ? { offer, vacancy, event } : undefined;
 }
 
-/** Past its due time an offer is closed even before the sweeper has marked it: expiry is checked on read too. */
+/** Past its due time an offer is closed even before its deadline job has run: expiry is checked on read too. */
 export function offerState({ offer, vacancy, event }: FoundOffer, now: Date): OfferState {
   if (offer.status === 'accepted') return 'accepted';
   if (event.status === 'cancelled') return 'cancelled';

@@ -93,7 +93,7 @@ export async function offerWave(ctx: AppContext, trx: Tx, event: CrewEventTable,
 const answered: Record<string, string> = { offered: 'no answer', passed: 'said no thanks' };
 
 /**
- * Open → unfilled exactly once (a conditional update, so a racing accept or a second sweeper cannot
+ * Open → unfilled exactly once (a conditional update, so a racing accept or a second run of the deadline job cannot
  * both win): open offers lapse and the owner gets one email. False when the vacancy was no longer open.
  */
 export async function markUnfilled(ctx: AppContext, trx: Tx, vacancy: CrewVacancyTable, reason: string, actor: string): Promise<boolean> {

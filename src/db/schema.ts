@@ -188,7 +188,7 @@ export interface CrewVacancyTable {
   hourly_rate_cents: number | null;
   status: string;
   filled_by: string | null;
-  /** When the offers lapse and the owner is told; the sweeper acts on it, accepts check it. */
+  /** When the offers lapse and the owner is told; its deadline job acts on it, accepts check it. */
   expires_at: string;
   created_at: string;
   updated_at: string;

@@ -110,8 +110,11 @@ export class JobRunner {
     this.wake?.();
     await this.loopDone;
     const deadline = Date.now() + deadlineMs;
-    while (this.active.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.all(this.running), new Promise((r) => setTimeout(r, Math.max(1, deadline - Date.now())))]);
+    if (this.active.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      // The deadline's timer is cleared as soon as the work is done: it must not hold the process open.
+      await Promise.race([Promise.all(this.running), new Promise((r) => (timer = setTimeout(r, Math.max(1, deadline - Date.now()))))]);
+      clearTimeout(timer);
     }
     clearInterval(this.heartbeat);
     const left = [...this.active.values()].filter((j) => !j.done).map((j) => j.id);
@@ -162,6 +165,7 @@ export class JobRunner {
     if (this.dirty.size > 0 || this.stopped) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
+        this.lastDue = undefined;
         this.kick();
         resolve();
       }, wait);
