@@ -1,13 +1,6 @@
 import { AppError } from '../http/errors.js';
+import { PermanentError } from '../jobs/types.js';
 import { RemoteError } from './adapters/http.js';
-
-/** A step failure that no retry can fix (bad data, nobody available): the booking fails at once. */
-export class PermanentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PermanentError';
-  }
-}
 
 /** The booking cannot sync as it stands (double-booked boat or crew, nobody available): the owner decides. */
 export class ConflictError extends Error {
