@@ -80,13 +80,19 @@ export function registerBookingCommands(program: Command): void {
     .command('book <file>')
     .description('submit a booking (JSON file) and follow its sync to the end')
     .option('--idempotency-key <key>', 'submit under this key, as an HTTP client would')
-    .action((file: string, options: { idempotencyKey?: string }) =>
+    .option('--in-days <n>', "move the charter to n days from today (same time and zone): a sample file's date stays inside the booking window")
+    .action((file: string, options: { idempotencyKey?: string; inDays?: string }) =>
       withDockhand(async (dockhand) => {
         let body: unknown;
         try {
           body = JSON.parse(readFileSync(file, 'utf8'));
         } catch (error) {
           throw new AppError(400, 'bad_file', `could not read ${file} as JSON: ${(error as Error).message}`);
+        }
+        if (options.inDays !== undefined) {
+          const days = Number(options.inDays);
+          if (!Number.isInteger(days) || days < 0 || days > 3650) throw new AppError(400, 'bad_option', '--in-days must be a whole number of days from 0 to 3650');
+          body = { ...(body as object), date: new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10) };
         }
         const { id, created } = await dockhand.orchestrator!.service.submit(body, options.idempotencyKey, 'cli');
         console.log(`booking ${id} ${created ? 'accepted' : 'already known: following it'}`);
