@@ -4,7 +4,7 @@ import type { Queryable, Tx } from '../db/database.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { localToInstant } from '../lib/time.js';
 import type { SiteService } from '../site/service.js';
-import type { CalendarEntryBody, CalendarPort, CrewEventBody, CrewPort } from './adapters/ports.js';
+import type { CalendarEntryBody, CalendarPort, CrewEventBody, CrewMemberRef, CrewPort } from './adapters/ports.js';
 import { chooseCrew } from './assign.js';
 import { captainSummary } from './summary-email.js';
 import { stepNames, type Booking, type StepName, type StepResults } from './types.js';
@@ -32,6 +32,8 @@ export interface StepInput {
   tx: Tx | undefined;
   /** Where the step reads and writes: the saga's transaction, or the database. */
   q: Queryable;
+  /** The crew roster, read once per run however many steps ask. */
+  roster(): Promise<CrewMemberRef[]>;
   ports: Ports;
   ctx: AppContext;
 }
@@ -119,7 +121,7 @@ const crewEvent: Step<'crew_event'> = async (input) => {
     return previous ?? null;
   }
   // Read before any lock is taken: a remote roster is an HTTP call.
-  const roster = await port.listCrew(tx);
+  const roster = await input.roster();
   if (!previous) {
     // The first body (and the crew it chose) is recorded before the call: a retry replays the same
     // request under the same key, so a create whose answer was lost is never made twice.
@@ -164,7 +166,7 @@ const notifications: Step<'notifications'> = async (input) => {
   // On cancel the crew service tells everyone, captain included; a summary would only repeat it.
   if (input.cancelled || !event) return { summary_mail_id: null };
   const { tx } = input;
-  const roster = await input.ports.crew.listCrew(tx);
+  const roster = await input.roster();
   const state = await input.ports.crew.getEvent(event.event_id, tx);
   // The captain now on the event: someone else if the first captain declined and was replaced.
   const captainId = state.crew.find((c) => c.role === 'captain' && c.status !== 'removed' && !c.replaced_by)?.crew_id ?? event.captain;

@@ -6,6 +6,7 @@ import type { Queryable, Tx } from '../db/database.js';
 import { nowIso } from '../db/ids.js';
 import { defineTask, PermanentError, type Job, type Task, type TaskContext } from '../jobs/types.js';
 import { RemoteError } from './adapters/http.js';
+import type { CrewMemberRef } from './adapters/ports.js';
 import { findConflict } from './conflicts.js';
 import { ConflictError, errorMessage, isRetryable } from './errors.js';
 import { journalDone, journalFailure, loadSteps, readIntent, resultsOf, writeIntent } from './journal.js';
@@ -101,6 +102,7 @@ async function runSaga(ctx: AppContext, ports: Ports, options: SyncOptions, owne
       return !(row && row.status === 'done' && row.version === version);
     });
     const carried: { name: StepName; result: unknown }[] = [];
+    let roster: Promise<CrewMemberRef[]> | undefined;
     const input = (step: SagaStep, tx: Tx | undefined) => ({
       bookingId: booking.id,
       version,
@@ -109,6 +111,7 @@ async function runSaga(ctx: AppContext, ports: Ports, options: SyncOptions, owne
       results,
       tx,
       q: tx ?? db,
+      roster: () => (roster ??= ports.crew.listCrew(tx)),
       ports,
       ctx,
       intent: async <T>(make: (q: Tx) => T | Promise<T>): Promise<T> => {
@@ -119,8 +122,9 @@ async function runSaga(ctx: AppContext, ports: Ports, options: SyncOptions, owne
           await writeIntent(q, booking.id, step.name, version, value);
           return value;
         };
-        // Outside the saga's transaction the intent is committed before the call out that uses it.
-        return tx ? decide(tx) : db.transaction().execute(decide);
+        // Inside the saga's transaction the decision commits with the effect it feeds, or not at all:
+        // nothing to record. Outside it, the intent is committed before the call out that uses it.
+        return tx ? make(tx) : db.transaction().execute(decide);
       },
     });
     const keep = (step: SagaStep, result: unknown) => {
