@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { freshDatabaseUrl } from '../../test/helpers/database.js';
 
 /** The PostgreSQL server of every machine of this project; BENCH_DATABASE_URL or TEST_DATABASE_URL override it. */
 export const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -17,25 +18,10 @@ export async function postgresReachable(): Promise<string | undefined> {
   }
 }
 
-/** A fresh schema of this run's own; `url` carries ?schema= as Dockhand's DATABASE_URL understands it. */
+/** A fresh schema of this run's own, made as the tests make theirs; `url` carries ?schema= as Dockhand's DATABASE_URL understands it. */
 export async function freshSchema(prefix: string): Promise<{ schema: string; url: string; drop(): Promise<void> }> {
-  const schema = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  await client.query(`CREATE SCHEMA ${schema}`);
-  await client.end();
-  const url = new URL(POSTGRES_URL);
-  url.searchParams.set('schema', schema);
-  return {
-    schema,
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: POSTGRES_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await c.end();
-    },
-  };
+  const fresh = await freshDatabaseUrl(POSTGRES_URL, prefix);
+  return { schema: fresh.schema!, url: fresh.url!, drop: fresh.drop };
 }
 
 /** A fresh database of this run's own (DBOS wants a database to itself). */

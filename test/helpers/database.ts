@@ -5,9 +5,12 @@ import pg from 'pg';
  * When TEST_DATABASE_URL is set (postgres://…), each Dockhand a test starts gets a fresh schema of its
  * own on that server, dropped again afterwards, so runs never collide; otherwise SQLite in a temp dir.
  */
-export async function freshDatabaseUrl(base = process.env.TEST_DATABASE_URL): Promise<{ url: string | undefined; drop(): Promise<void> }> {
-  if (!base) return { url: undefined, drop: async () => {} };
-  const schema = `t_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+export async function freshDatabaseUrl(
+  base = process.env.TEST_DATABASE_URL,
+  prefix = 't',
+): Promise<{ url: string | undefined; schema: string | undefined; drop(): Promise<void> }> {
+  if (!base) return { url: undefined, schema: undefined, drop: async () => {} };
+  const schema = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: base });
   await client.connect();
   await client.query(`CREATE SCHEMA ${schema}`);
@@ -16,6 +19,7 @@ export async function freshDatabaseUrl(base = process.env.TEST_DATABASE_URL): Pr
   url.searchParams.set('schema', schema);
   return {
     url: url.toString(),
+    schema,
     async drop() {
       const c = new pg.Client({ connectionString: base });
       await c.connect();
