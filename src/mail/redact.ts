@@ -7,5 +7,3 @@ const LINK_TOKEN = /(\/m\/)[A-Za-z0-9_-]{32,}/g;
 export const REDACTED = '[link removed after sending]';
 
 export const redactLinks = (body: string): string => body.replace(LINK_TOKEN, `$1${REDACTED}`);
-
-export const hasLinks = (body: string): boolean => new RegExp(LINK_TOKEN.source).test(body);

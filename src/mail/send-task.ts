@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../db/database.js';
 import { nowIso } from '../db/ids.js';
 import type { OutboxTable } from '../db/schema.js';
 import { defineTask, type Task } from '../jobs/types.js';
-import { hasLinks, redactLinks } from './redact.js';
+import { redactLinks } from './redact.js';
 import type { MailTransport } from './transport.js';
 
 export const MAIL = 'mail.send';
@@ -32,8 +32,10 @@ async function markDelivered(q: Queryable, rows: OutboxTable[], status: 'sent' |
     .execute();
   // The development outbox is where the links are read: keep them there.
   if (status !== 'sent') return;
-  for (const row of rows.filter((r) => hasLinks(r.text_body) || hasLinks(r.html_body))) {
-    await q.updateTable('outbox').set({ text_body: redactLinks(row.text_body), html_body: redactLinks(row.html_body) }).where('id', '=', row.id).execute();
+  for (const row of rows) {
+    const text = redactLinks(row.text_body);
+    const html = redactLinks(row.html_body);
+    if (text !== row.text_body || html !== row.html_body) await q.updateTable('outbox').set({ text_body: text, html_body: html }).where('id', '=', row.id).execute();
   }
 }
 

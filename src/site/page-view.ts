@@ -32,11 +32,14 @@ export async function renderCurrent(ctx: AppContext, slug: string): Promise<Rend
       return { thumb: `/${keys.thumb}`, web: `/${keys.web}`, width: p.width ?? 0, height: p.height ?? 0 };
     }),
   };
-  return { body: Buffer.from(renderGuestPage(content, view)), fingerprint: await fingerprintOf(ctx, slug) };
+  // Of what was rendered, not read again: a change landing between the render and a second read
+  // would otherwise vouch for bytes it is not in, and an older page could have the last word.
+  return { body: Buffer.from(renderGuestPage(content, view)), fingerprint: fingerprint(row.version, photos) };
 }
+
+const fingerprint = (version: number, photos: { id: string }[]) => `${version}:${photos.map((p) => p.id).join(',')}`;
 
 export async function fingerprintOf(ctx: AppContext, slug: string): Promise<string> {
   const row = await ctx.db.selectFrom('site_pages').select('version').where('slug', '=', slug).executeTakeFirstOrThrow();
-  const photos = await readyPhotos(ctx.db, slug);
-  return `${row.version}:${photos.map((p) => p.id).join(',')}`;
+  return fingerprint(row.version, await readyPhotos(ctx.db, slug));
 }
